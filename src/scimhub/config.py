@@ -1,0 +1,32 @@
+"""Settings, built once at the edge (CLI, app factory) and passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration, from ``SCIMHUB_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SCIMHUB_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and keys live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite")
+    max_body_bytes: int = 1_048_576
+    max_json_depth: int = 32
+    max_filter_length: int = 4096
+    max_filter_nodes: int = 200
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    max_bulk_operations: int = 1000
+    cursor_timeout_seconds: int = 3600
+    cursor_secret: str | None = Field(default=None, description="HMAC key for cursors")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'scimhub.db').resolve()}"

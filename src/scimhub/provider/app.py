@@ -1,0 +1,98 @@
+"""The provider's ASGI application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from scimhub.config import Settings
+from scimhub.scim.errors import ScimError
+from scimhub.storage.db import make_engine
+from scimhub.storage.tenants import TenantStore
+
+from . import routes
+from .auth import Authenticator
+from .bulk import BulkProcessor
+from .http import error_response
+from .profiles import PREFIXES
+from .service import ScimService
+
+log = logging.getLogger("scimhub.provider")
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+_PATHS: list[tuple[str, Any]] = [
+    ("/ServiceProviderConfig", routes.service_provider_config),
+    ("/ResourceTypes", routes.resource_types),
+    ("/ResourceTypes/{name}", routes.resource_types),
+    ("/Schemas", routes.schemas),
+    ("/Schemas/{urn:path}", routes.schemas),
+    ("/Bulk", routes.bulk),
+    ("/.search", routes.server_search),
+    ("/{endpoint}/.search", routes.resource_search),
+    ("/{endpoint}", routes.collection),
+    ("/{endpoint}/{id}", routes.resource),
+]
+
+
+def _routes() -> list[BaseRoute]:
+    """Every endpoint under every prefix; methods are checked by the handlers (SCIM 405)."""
+    out: list[BaseRoute] = [
+        Route(prefix + path, endpoint, methods=ALL_METHODS)
+        for prefix in PREFIXES
+        for path, endpoint in _PATHS
+    ]
+    out.append(Route("/{rest:path}", routes.not_found, methods=ALL_METHODS))
+    return out
+
+
+def cursor_secret(settings: Settings) -> bytes:
+    """The cursor HMAC key: from settings, else a 0600 key file in the data directory."""
+    if settings.cursor_secret:
+        return settings.cursor_secret.encode()
+    path = Path(settings.data_dir) / "cursor.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+async def _scim_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ScimError)
+    return error_response(exc)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(ScimError("Internal server error", status=500))
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
+    """Build the provider for ``settings`` (and an optional shared engine)."""
+    engine = engine or make_engine(settings.resolved_database_url)
+    app = Starlette(
+        routes=_routes(),
+        exception_handlers={ScimError: _scim_error, Exception: _unexpected},
+    )
+    _bind_state(app.state, settings, engine)
+    return app
+
+
+def _bind_state(state: Any, settings: Settings, engine: Engine) -> None:
+    state.settings = settings
+    state.engine = engine
+    state.tenants = TenantStore(engine)
+    state.service = ScimService(engine, settings, cursor_secret(settings))
+    state.authenticate = Authenticator(state.tenants)
+    state.bulk = BulkProcessor(state.service, settings)

@@ -1,0 +1,1 @@
+"""Storage plumbing: engines, tables, migrations and the SCIM filter compiler."""

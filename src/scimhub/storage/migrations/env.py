@@ -1,0 +1,15 @@
+"""Alembic environment: the URL and connection come from scimhub, not alembic.ini."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from scimhub.storage.tables import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("Run migrations through `scimhub db upgrade`")
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

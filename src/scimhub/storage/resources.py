@@ -1,0 +1,237 @@
+"""The SCIM resource store: canonical JSON documents plus indexed columns.
+
+Every write is one transaction. Updates lock the row (``FOR UPDATE`` on
+PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), check the caller's ETag, and bump
+the version, so concurrent writers are serialised and lost updates detected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scimhub.scim.errors import NotFound, PreconditionFailed, Uniqueness
+from scimhub.scim.schema import ResourceType
+
+from . import relations
+from .passwords import hash_password
+from .tables import resources
+from .transactions import read_tx, write_tx
+
+Doc = dict[str, Any]
+Mutator = Callable[[Doc], Doc]
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Which derived attributes to load: a group's members, a user's groups."""
+
+    members: bool = True
+    groups: bool = True
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def matches_etag(header: str, version: int | str) -> bool:
+    """Whether an If-Match / If-None-Match header names ``version`` (or is ``*``).
+
+    Weak comparison (RFC 9110 §8.8.3.2): ``W/"3"``, ``"3"`` and ``3`` all match version 3.
+    """
+    wanted = _opaque(version if isinstance(version, str) else etag(version))
+    return any(tag.strip() == "*" or _opaque(tag) == wanted for tag in header.split(","))
+
+
+def _opaque(tag: str) -> str:
+    return tag.strip().removeprefix("W/").strip('"')
+
+
+def index_columns(rtype: ResourceType, doc: Doc) -> Doc:
+    """The indexed columns derived from a canonical document."""
+    is_user = rtype.name == "User"
+    user_name = doc.get("userName") if is_user else None
+    display = doc.get("displayName") if not is_user else None
+    return {
+        "user_name_ci": user_name.lower() if isinstance(user_name, str) else None,
+        "external_id": doc.get("externalId"),
+        "display_name_ci": display.lower() if isinstance(display, str) else None,
+        "active": doc.get("active") if is_user else None,
+    }
+
+
+class ResourceStore:
+    """CRUD for SCIM resources of one database; tenant-scoped on every call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    def create(self, tenant_id: str, rtype: ResourceType, doc: Doc) -> Doc:
+        ts = now_utc()
+        rid = str(uuid.uuid4())
+        body, password, member_list = _split(doc)
+        body = {**body, "id": rid, "meta": _meta(rtype, ts, ts, 1)}
+        row = {"id": rid, "tenant_id": tenant_id, "resource_type": rtype.name, "doc": body}
+        row |= {"version": 1, "created": ts, "last_modified": ts, **index_columns(rtype, body)}
+        row["password_hash"] = hash_password(password) if password else None
+        with _unique(rtype, body), write_tx(self.engine) as conn:
+            seq = conn.execute(insert(resources).returning(resources.c.seq), row).scalar_one()
+            self._sync(conn, seq, tenant_id, rtype, body, member_list, fresh=True)
+            return self._attach(conn, tenant_id, rtype, seq, body, Related())
+
+    def get(self, tenant_id: str, rtype: ResourceType, rid: str, related: Related) -> Doc:
+        with read_tx(self.engine) as conn:
+            row = self._row(conn, tenant_id, rtype, rid, lock=False)
+            return self._attach(conn, tenant_id, rtype, row.seq, row.doc, related)
+
+    def version_of(self, tenant_id: str, rtype: ResourceType, rid: str) -> int:
+        with read_tx(self.engine) as conn:
+            return int(self._row(conn, tenant_id, rtype, rid, lock=False).version)
+
+    def update(
+        self, tenant_id: str, rtype: ResourceType, rid: str, mutate: Mutator, if_match: str | None
+    ) -> Doc:
+        """Apply ``mutate`` to the current document under a row lock."""
+        with write_tx(self.engine) as conn:
+            row = self._row(conn, tenant_id, rtype, rid, lock=True)
+            _check_precondition(if_match, row.version)
+            current = self._attach(conn, tenant_id, rtype, row.seq, row.doc, Related(groups=False))
+            new_body, password, member_list = _split(mutate(current))
+            if rtype.name == "Group":
+                member_list = member_list or []
+            if _unchanged(row.doc, current, new_body, password, member_list):
+                return self._attach(conn, tenant_id, rtype, row.seq, row.doc, Related())
+            with _unique(rtype, new_body):
+                body = self._write(conn, row, rtype, new_body, password)
+                self._sync(conn, row.seq, tenant_id, rtype, body, member_list, fresh=False)
+            return self._attach(conn, tenant_id, rtype, row.seq, body, Related())
+
+    def delete(self, tenant_id: str, rtype: ResourceType, rid: str, if_match: str | None) -> None:
+        with write_tx(self.engine) as conn:
+            row = self._row(conn, tenant_id, rtype, rid, lock=True)
+            _check_precondition(if_match, row.version)
+            conn.execute(delete(resources).where(resources.c.seq == row.seq))
+            relations.forget_member(conn, tenant_id, rid)
+
+    def _row(
+        self, conn: Connection, tenant_id: str, rtype: ResourceType, rid: str, *, lock: bool
+    ) -> Row[Any]:
+        query = select(resources.c.seq, resources.c.doc, resources.c.version).where(
+            resources.c.id == rid,
+            resources.c.tenant_id == tenant_id,
+            resources.c.resource_type == rtype.name,
+        )
+        if lock and self.dialect == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"{rtype.name} '{rid}' not found")
+        return row
+
+    def _write(
+        self, conn: Connection, row: Row[Any], rtype: ResourceType, body: Doc, password: str | None
+    ) -> Doc:
+        ts = now_utc()
+        version = row.version + 1
+        old_meta = row.doc["meta"]
+        body = {**body, "id": row.doc["id"]}
+        body["meta"] = {**_meta(rtype, ts, ts, version), "created": old_meta["created"]}
+        values: Doc = {"doc": body, "version": version, "last_modified": ts}
+        values |= index_columns(rtype, body)
+        if password:
+            values["password_hash"] = hash_password(password)
+        conn.execute(update(resources).where(resources.c.seq == row.seq).values(values))
+        return body
+
+    def _sync(
+        self,
+        conn: Connection,
+        seq: int,
+        tenant_id: str,
+        rtype: ResourceType,
+        body: Doc,
+        member_list: list[Doc] | None,
+        *,
+        fresh: bool,
+    ) -> None:
+        if rtype.name == "User":
+            relations.sync_emails(conn, seq, tenant_id, body, fresh=fresh)
+        elif member_list is not None:
+            relations.set_members(conn, seq, tenant_id, member_list, fresh=fresh)
+
+    def _attach(
+        self, conn: Connection, tenant_id: str, rtype: ResourceType, seq: int, doc: Doc, r: Related
+    ) -> Doc:
+        """Add the derived multi-valued attributes kept in side tables."""
+        if rtype.name == "Group" and r.members:
+            found = relations.load_members(conn, seq)
+            return {**doc, "members": found} if found else doc
+        if rtype.name == "User" and r.groups and rtype.schema.attr("groups"):
+            found = relations.load_groups(conn, tenant_id, [doc["id"]]).get(doc["id"])
+            return {**doc, "groups": found} if found else doc
+        return doc
+
+
+def _meta(rtype: ResourceType, created: datetime, modified: datetime, version: int) -> Doc:
+    return {
+        "resourceType": rtype.name,
+        "created": iso(created),
+        "lastModified": iso(modified),
+        "version": etag(version),
+    }
+
+
+def _split(doc: Doc) -> tuple[Doc, str | None, list[Doc] | None]:
+    """Separate what is not stored in the document: the password and the members."""
+    body = {k: v for k, v in doc.items() if k not in ("password", "members", "groups")}
+    return body, doc.get("password"), doc.get("members")
+
+
+def _unchanged(
+    stored: Doc, current: Doc, body: Doc, password: str | None, member_list: list[Doc] | None
+) -> bool:
+    """Whether a write would change nothing (so the version and ETag stay as they are)."""
+    if password is not None or body != {k: v for k, v in stored.items() if k not in ("id", "meta")}:
+        return False
+    if member_list is None:
+        return True
+    return {m["value"] for m in member_list} == {m["value"] for m in current.get("members", [])}
+
+
+def _check_precondition(if_match: str | None, version: int) -> None:
+    if if_match is not None and not matches_etag(if_match, version):
+        raise PreconditionFailed(
+            f"If-Match does not match the current version {etag(version)}", scim_type=None
+        )
+
+
+class _unique:  # noqa: N801 - used as a context manager, reads like a keyword
+    """Translate a userName unique-index violation into a 409 uniqueness error."""
+
+    def __init__(self, rtype: ResourceType, doc: Doc) -> None:
+        self.rtype = rtype
+        self.doc = doc
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if isinstance(exc, IntegrityError):
+            raise Uniqueness(
+                f"userName '{self.doc.get('userName')}' is already in use"
+            ) from exc

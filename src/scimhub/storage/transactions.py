@@ -1,0 +1,29 @@
+"""Read and write transactions with the locking each database needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+
+@contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    """A short read transaction (a consistent snapshot on both databases)."""
+    with engine.connect() as conn:
+        conn.info["write"] = False
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
+    with engine.connect() as conn:
+        conn.info["write"] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info["write"] = False
