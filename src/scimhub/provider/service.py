@@ -111,6 +111,9 @@ class ScimService:
         """The response form: meta.location added, then attributes projected."""
         meta = {**doc["meta"], "location": f"{ctx.base_url}{rtype.endpoint}/{doc['id']}"}
         out = {**doc, "meta": meta}
+        for key in ("members", "groups"):
+            if key in out:
+                out[key] = [_with_ref(ctx.base_url, ref) for ref in out[key]]
         return project(out, proj) if proj is not None else out
 
     def _profile_rules(self, ctx: Context, rtype: ResourceType, doc: Doc) -> None:
@@ -153,6 +156,12 @@ class ScimService:
         if spec.sort_by is None:
             return encode_cursor(Cursor(fp, now, after=page.last_seq), self.secret)
         return encode_cursor(Cursor(fp, now, offset=spec.offset + spec.limit), self.secret)
+
+
+def _with_ref(base: str, ref: Doc) -> Doc:
+    """Add the ``$ref`` URI of a member or group reference (RFC 7643 §4.1.2, §4.2)."""
+    endpoint = "Users" if ref.get("type") == "User" else "Groups"
+    return {**ref, "$ref": f"{base}/{endpoint}/{ref['value']}"}
 
 
 def related_for(rtype: ResourceType, proj: Projection) -> Related:

@@ -85,7 +85,7 @@ def _complex_object(value: Any, schema: Schema, where: str) -> Doc:
         raise InvalidSyntax(f"'{where}' must be a JSON object")
     out: Doc = {}
     for key, item in value.items():
-        if item is None:
+        if item is None or key == "schemas":
             continue
         attribute = schema.attr(key)
         if attribute is None:
