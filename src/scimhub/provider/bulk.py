@@ -23,7 +23,7 @@ _PATH = re.compile(r"^/(\w+)(?:/([^/]+))?$")
 class _Run:
     ctx: Context
     ids: dict[str, str] = field(default_factory=dict)
-    results: list[Doc] = field(default_factory=list)
+    results: dict[int, Doc] = field(default_factory=dict)
     errors: int = 0
 
 
@@ -44,12 +44,13 @@ class BulkProcessor:
             for i, op in ready:
                 if self._stop(run, fail_on):
                     break
-                self._one(run, op)
+                self._one(run, i, op)
                 pending.remove((i, op))
         if not self._stop(run, fail_on):
-            for _, op in pending:
-                self._fail(run, op, Conflict("Unresolvable or circular bulkId reference"))
-        return {"schemas": [BULK_RESPONSE], "Operations": run.results}
+            for i, op in pending:
+                self._fail(run, i, op, Conflict("Unresolvable or circular bulkId reference"))
+        results = [run.results[i] for i in sorted(run.results)]
+        return {"schemas": [BULK_RESPONSE], "Operations": results}
 
     def _parse(self, body: Any) -> tuple[list[Doc], int | None]:
         if not isinstance(body, dict) or BULK_REQUEST not in (body.get("schemas") or []):
@@ -74,11 +75,11 @@ class BulkProcessor:
         declared = {o.get("bulkId") for o in ops}
         return all(r in ids or r not in declared for r in refs)
 
-    def _one(self, run: _Run, op: Doc) -> None:
+    def _one(self, run: _Run, index: int, op: Doc) -> None:
         try:
             status, doc = self._execute(run, _substitute(op, run.ids))
         except ScimError as exc:
-            self._fail(run, op, exc)
+            self._fail(run, index, op, exc)
             return
         result = _result(op, str(status))
         if doc is not None:
@@ -86,7 +87,7 @@ class BulkProcessor:
             result["version"] = doc["meta"]["version"]
             if op.get("method", "").upper() == "POST" and op.get("bulkId"):
                 run.ids[str(op["bulkId"])] = doc["id"]
-        run.results.append(result)
+        run.results[index] = result
 
     def _execute(self, run: _Run, op: Doc) -> tuple[int, Doc | None]:
         method = str(op.get("method", "")).upper()
@@ -105,11 +106,11 @@ class BulkProcessor:
         svc.delete(ctx, rtype, rid, version)
         return 204, None
 
-    def _fail(self, run: _Run, op: Doc, exc: ScimError) -> None:
+    def _fail(self, run: _Run, index: int, op: Doc, exc: ScimError) -> None:
         run.errors += 1
         result = _result(op, str(exc.status))
         result["response"] = exc.to_dict()
-        run.results.append(result)
+        run.results[index] = result
 
 
 def _target(path: Any, method: str) -> tuple[str, str | None]:

@@ -18,12 +18,24 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from .definitions import COMMON_ATTRIBUTES
 from .errors import InvalidFilter, InvalidPath
+from .filter_ast import (
+    COMPARE_OPS,
+    ORDER_OPS,
+    And,
+    Compare,
+    Filter,
+    Not,
+    Or,
+    PatchPath,
+    Present,
+    Value,
+    ValuePath,
+)
 from .path import AttrPath, Resolved, resolve
 from .schema import Attribute, ResourceType
 
@@ -47,72 +59,10 @@ __all__ = [
     "resolve_sub_path",
 ]
 
-Value = str | int | float | bool | None
-
-#: The comparison operators of RFC 7644 §3.4.2.2, table 3 (``pr`` is :class:`Present`).
-COMPARE_OPS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
-#: Ordering operators: not defined for boolean or null operands (RFC 7644 §3.4.2.2).
-ORDER_OPS = frozenset({"gt", "ge", "lt", "le"})
 _NON_NULL_OPS = ORDER_OPS | {"co", "sw", "ew"}
 _OPERATORS = COMPARE_OPS | {"pr"}
+#: Deepest nesting of groups, ``not`` and value paths.
 MAX_DEPTH = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Compare:
-    """``attrPath compareOp compValue``; ``op`` is lower-cased."""
-
-    path: AttrPath
-    op: str
-    value: Value
-
-
-@dataclass(frozen=True, slots=True)
-class Present:
-    """``attrPath pr``: the attribute has a non-empty value."""
-
-    path: AttrPath
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    left: Filter
-    right: Filter
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    left: Filter
-    right: Filter
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    expr: Filter
-
-
-@dataclass(frozen=True, slots=True)
-class ValuePath:
-    """``attrPath "[" valFilter "]"``; inner paths are ``AttrPath(None, subAttrName)``."""
-
-    path: AttrPath
-    filter: Filter
-
-
-Filter = Compare | Present | And | Or | Not | ValuePath
-
-
-@dataclass(frozen=True, slots=True)
-class PatchPath:
-    """A PATCH ``path`` (RFC 7644 §3.5.2): ``attrPath / valuePath [subAttr]``.
-
-    ``emails[type eq "work"].value`` is ``PatchPath(AttrPath(None, "emails"), <filter>, "value")``;
-    ``name.familyName`` is ``PatchPath(AttrPath(None, "name", "familyName"), None, None)``.
-    """
-
-    attr: AttrPath
-    value_filter: Filter | None
-    sub_attr: str | None
 
 
 # --- tokenizer ---------------------------------------------------------------------------
