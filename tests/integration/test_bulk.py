@@ -22,7 +22,11 @@ def test_bulk_creates_a_user_and_a_group_referencing_it_by_bulk_id(tenant):
                 "method": "POST",
                 "path": "/Groups",
                 "bulkId": "g1",
-                "data": {"schemas": [GROUP], "displayName": "Bulk", "members": [{"value": "bulkId:u1"}]},
+                "data": {
+                    "schemas": [GROUP],
+                    "displayName": "Bulk",
+                    "members": [{"value": "bulkId:u1"}],
+                },
             },
             {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("bulk@example.com")},
         ],
@@ -40,8 +44,11 @@ def test_bulk_put_patch_delete_and_path_references(tenant):
     results = _bulk(
         tenant.client,
         [
-            {"method": "PATCH", "path": f"/Users/{u['id']}", "data": patch(
-                {"op": "replace", "path": "title", "value": "T"})},
+            {
+                "method": "PATCH",
+                "path": f"/Users/{u['id']}",
+                "data": patch({"op": "replace", "path": "title", "value": "T"}),
+            },
             {"method": "POST", "path": "/Users", "bulkId": "n", "data": user("b3@example.com")},
             {"method": "PUT", "path": "/Users/bulkId:n", "data": user("b3@example.com", title="X")},
             {"method": "DELETE", "path": f"/Users/{u['id']}"},
@@ -85,10 +92,26 @@ def test_circular_bulk_id_references_are_conflicts(tenant):
     results = _bulk(
         tenant.client,
         [
-            {"method": "POST", "path": "/Groups", "bulkId": "x", "data": {
-                "schemas": [GROUP], "displayName": "X", "members": [{"value": "bulkId:y"}]}},
-            {"method": "POST", "path": "/Groups", "bulkId": "y", "data": {
-                "schemas": [GROUP], "displayName": "Y", "members": [{"value": "bulkId:x"}]}},
+            {
+                "method": "POST",
+                "path": "/Groups",
+                "bulkId": "x",
+                "data": {
+                    "schemas": [GROUP],
+                    "displayName": "X",
+                    "members": [{"value": "bulkId:y"}],
+                },
+            },
+            {
+                "method": "POST",
+                "path": "/Groups",
+                "bulkId": "y",
+                "data": {
+                    "schemas": [GROUP],
+                    "displayName": "Y",
+                    "members": [{"value": "bulkId:x"}],
+                },
+            },
         ],
     )
     assert [r["status"] for r in results] == ["409", "409"]
@@ -96,8 +119,11 @@ def test_circular_bulk_id_references_are_conflicts(tenant):
 
 
 def test_malformed_bulk_requests_are_rejected(tenant):
-    for body in ({"Operations": []}, {"schemas": [BULK], "Operations": "x"},
-                 {"schemas": [BULK], "Operations": [], "failOnErrors": 0}):
+    for body in (
+        {"Operations": []},
+        {"schemas": [BULK], "Operations": "x"},
+        {"schemas": [BULK], "Operations": [], "failOnErrors": 0},
+    ):
         assert_scim_error(tenant.client.post("/Bulk", json=body), 400)
 
 

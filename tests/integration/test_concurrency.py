@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-
 import httpx
 import pytest
 
+from conftest import LiveServer
 from scimhub.provider import create_app
 
-from conftest import LiveServer
 from .helpers import create, group, patch, user
-
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +20,13 @@ def second_provider(engine, settings):
         yield live
 
 
-@pytest.fixture(autouse=True)
-def _servers(provider, second_provider):
-    global _urls
-    _urls = [provider.url, second_provider.url]
-
-
 _urls: list[str] = []
 _counter = iter(range(10**9))
+
+
+@pytest.fixture(autouse=True)
+def _servers(provider, second_provider):
+    _urls[:] = [provider.url, second_provider.url]
 
 
 def _client(tenant):

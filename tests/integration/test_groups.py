@@ -34,7 +34,12 @@ def test_users_show_their_groups(tenant):
     gid = create(tenant.client, "/Groups", group("Tour Guides", [uid]))["id"]
     groups = tenant.client.get(f"/Users/{uid}").json()["groups"]
     assert groups == [
-        {"value": gid, "display": "Tour Guides", "type": "direct", "$ref": f"{tenant.base}/Groups/{gid}"}
+        {
+            "value": gid,
+            "display": "Tour Guides",
+            "type": "direct",
+            "$ref": f"{tenant.base}/Groups/{gid}",
+        }
     ]
 
 

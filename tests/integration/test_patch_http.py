@@ -109,7 +109,9 @@ def test_patch_with_stale_if_match_is_412(tenant):
     u = create(tenant.client, "/Users", user("pm@example.com"))
     op = patch({"op": "replace", "path": "title", "value": "x"})
     tenant.client.patch(f"/Users/{u['id']}", json=op)
-    r = tenant.client.patch(f"/Users/{u['id']}", json=op, headers={"If-Match": u["meta"]["version"]})
+    r = tenant.client.patch(
+        f"/Users/{u['id']}", json=op, headers={"If-Match": u["meta"]["version"]}
+    )
     assert_scim_error(r, 412)
 
 

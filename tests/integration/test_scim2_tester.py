@@ -17,9 +17,9 @@ _EMAILS = [f"{uuid.uuid4().hex}@profit.example" for _ in range(5000)]
 
 
 class ProfitcoUser(User):
-    user_name: Annotated[
-        str | None, Uniqueness.server, Required.true, Field(examples=_EMAILS)
-    ] = None
+    user_name: Annotated[str | None, Uniqueness.server, Required.true, Field(examples=_EMAILS)] = (
+        None
+    )
 
 
 def _run(tenant, provider=None, **kwargs):

@@ -1,4 +1,4 @@
-"""Users over HTTP: create, read, replace, delete and their semantics (RFC 7643 §4.1, RFC 7644 §3)."""
+"""Users over HTTP: create, read, replace, delete (RFC 7643 §4.1, RFC 7644 §3)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,9 @@ def test_matching_if_match_is_accepted(tenant):
     created = create(tenant.client, "/Users", user("ok@example.com"))
     url = f"/Users/{created['id']}"
     r = tenant.client.put(
-        url, json=user("ok@example.com", title="X"), headers={"If-Match": created["meta"]["version"]}
+        url,
+        json=user("ok@example.com", title="X"),
+        headers={"If-Match": created["meta"]["version"]},
     )
     assert r.status_code == 200
 

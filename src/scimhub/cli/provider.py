@@ -53,7 +53,9 @@ def tenant() -> None:
 
 @tenant.command("create")
 @click.argument("name")
-@click.option("--profile", type=click.Choice(sorted(PROFILES)), default="generic", show_default=True)
+@click.option(
+    "--profile", type=click.Choice(sorted(PROFILES)), default="generic", show_default=True
+)
 @click.pass_obj
 def tenant_create(settings: Settings, name: str, profile: str) -> None:
     try:

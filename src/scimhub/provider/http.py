@@ -13,9 +13,7 @@ from scimhub.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError
 SCIM_JSON = "application/scim+json"
 
 
-def scim_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=SCIM_JSON)
 
 

@@ -11,10 +11,9 @@ from scimhub.scim.errors import MethodNotAllowed, NotFound
 from scimhub.scim.messages import list_response, query_from_params, query_from_search
 from scimhub.scim.projection import parse_projection
 from scimhub.scim.schema import ResourceType
-
-from . import discovery
 from scimhub.storage.resources import matches_etag
 
+from . import discovery
 from .http import read_json, resource_response, scim_response
 from .profiles import PREFIXES, PROFILES
 from .search_root import root_search

@@ -52,9 +52,7 @@ class ScimService:
         self._profile_rules(ctx, rtype, doc)
         return self.present(ctx, rtype, self.store.create(ctx.tenant_id, rtype, doc))
 
-    def get(
-        self, ctx: Context, rtype: ResourceType, rid: str, proj: Projection
-    ) -> tuple[Doc, str]:
+    def get(self, ctx: Context, rtype: ResourceType, rid: str, proj: Projection) -> tuple[Doc, str]:
         """The projected resource and its version (the ETag, even if meta is projected out)."""
         doc = self.store.get(ctx.tenant_id, rtype, rid, related_for(rtype, proj))
         return self.present(ctx, rtype, doc, proj), doc["meta"]["version"]
@@ -69,7 +67,9 @@ class ScimService:
             self._profile_rules(ctx, rtype, doc)
             return doc
 
-        return self.present(ctx, rtype, self.store.update(ctx.tenant_id, rtype, rid, mutate, if_match))
+        return self.present(
+            ctx, rtype, self.store.update(ctx.tenant_id, rtype, rid, mutate, if_match)
+        )
 
     def patch(
         self, ctx: Context, rtype: ResourceType, rid: str, body: Any, if_match: str | None
@@ -82,7 +82,9 @@ class ScimService:
             self._profile_rules(ctx, rtype, doc)
             return doc
 
-        return self.present(ctx, rtype, self.store.update(ctx.tenant_id, rtype, rid, mutate, if_match))
+        return self.present(
+            ctx, rtype, self.store.update(ctx.tenant_id, rtype, rid, mutate, if_match)
+        )
 
     def delete(self, ctx: Context, rtype: ResourceType, rid: str, if_match: str | None) -> None:
         if rtype.name == "User" and not ctx.profile.can_delete_users:

@@ -57,7 +57,7 @@ def validate_resource(body: Any, rtype: ResourceType, existing: Doc | None = Non
 
 
 def _put(doc: Doc, key: str, value: Any) -> None:
-    if value is not None and value != [] and value != {}:
+    if value is not None and value not in ([], {}):
         doc[key] = value
 
 
@@ -113,7 +113,7 @@ def _single(attribute: Attribute, value: Any, where: str) -> Any:
     expected = _SIMPLE_TYPES.get(attribute.type, (str,))
     if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
         raise InvalidValue(f"'{where}' must be of type {attribute.type}")
-    if attribute.type == "dateTime":
+    if attribute.type == "dateTime" and isinstance(value, str):
         _check_datetime(value, where)
     return value
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scimhub.scim.errors import NotFound, PreconditionFailed, Uniqueness
@@ -74,6 +74,16 @@ def index_columns(rtype: ResourceType, doc: Doc) -> Doc:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Loc:
+    """A stored resource's row, inside an open transaction."""
+
+    conn: Connection
+    tenant_id: str
+    rtype: ResourceType
+    seq: int
+
+
 class ResourceStore:
     """CRUD for SCIM resources of one database; tenant-scoped on every call."""
 
@@ -86,18 +96,19 @@ class ResourceStore:
         rid = str(uuid.uuid4())
         body, password, member_list = _split(doc)
         body = {**body, "id": rid, "meta": _meta(rtype, ts, ts, 1)}
-        row = {"id": rid, "tenant_id": tenant_id, "resource_type": rtype.name, "doc": body}
+        row: Doc = {"id": rid, "tenant_id": tenant_id, "resource_type": rtype.name, "doc": body}
         row |= {"version": 1, "created": ts, "last_modified": ts, **index_columns(rtype, body)}
         row["password_hash"] = hash_password(password) if password else None
         with _unique(rtype, body), write_tx(self.engine) as conn:
             seq = conn.execute(insert(resources).returning(resources.c.seq), row).scalar_one()
-            self._sync(conn, seq, tenant_id, rtype, body, member_list, fresh=True)
-            return self._attach(conn, tenant_id, rtype, seq, body, Related())
+            loc = _Loc(conn, tenant_id, rtype, seq)
+            _sync(loc, body, member_list, fresh=True)
+            return _attach(loc, body, Related())
 
     def get(self, tenant_id: str, rtype: ResourceType, rid: str, related: Related) -> Doc:
         with read_tx(self.engine) as conn:
             row = self._row(conn, tenant_id, rtype, rid, lock=False)
-            return self._attach(conn, tenant_id, rtype, row.seq, row.doc, related)
+            return _attach(_Loc(conn, tenant_id, rtype, row.seq), row.doc, related)
 
     def version_of(self, tenant_id: str, rtype: ResourceType, rid: str) -> int:
         with read_tx(self.engine) as conn:
@@ -110,16 +121,17 @@ class ResourceStore:
         with write_tx(self.engine) as conn:
             row = self._row(conn, tenant_id, rtype, rid, lock=True)
             _check_precondition(if_match, row.version)
-            current = self._attach(conn, tenant_id, rtype, row.seq, row.doc, Related(groups=False))
+            loc = _Loc(conn, tenant_id, rtype, row.seq)
+            current = _attach(loc, row.doc, Related(groups=False))
             new_body, password, member_list = _split(mutate(current))
             if rtype.name == "Group":
                 member_list = member_list or []
             if _unchanged(row.doc, current, new_body, password, member_list):
-                return self._attach(conn, tenant_id, rtype, row.seq, row.doc, Related())
+                return _attach(loc, row.doc, Related())
             with _unique(rtype, new_body):
-                body = self._write(conn, row, rtype, new_body, password)
-                self._sync(conn, row.seq, tenant_id, rtype, body, member_list, fresh=False)
-            return self._attach(conn, tenant_id, rtype, row.seq, body, Related())
+                body = _write(loc, row, new_body, password)
+                _sync(loc, body, member_list, fresh=False)
+            return _attach(loc, body, Related())
 
     def delete(self, tenant_id: str, rtype: ResourceType, rid: str, if_match: str | None) -> None:
         with write_tx(self.engine) as conn:
@@ -130,7 +142,7 @@ class ResourceStore:
 
     def _row(
         self, conn: Connection, tenant_id: str, rtype: ResourceType, rid: str, *, lock: bool
-    ) -> Row[Any]:
+    ) -> Any:
         query = select(resources.c.seq, resources.c.doc, resources.c.version).where(
             resources.c.id == rid,
             resources.c.tenant_id == tenant_id,
@@ -143,48 +155,38 @@ class ResourceStore:
             raise NotFound(f"{rtype.name} '{rid}' not found")
         return row
 
-    def _write(
-        self, conn: Connection, row: Row[Any], rtype: ResourceType, body: Doc, password: str | None
-    ) -> Doc:
-        ts = now_utc()
-        version = row.version + 1
-        old_meta = row.doc["meta"]
-        body = {**body, "id": row.doc["id"]}
-        body["meta"] = {**_meta(rtype, ts, ts, version), "created": old_meta["created"]}
-        values: Doc = {"doc": body, "version": version, "last_modified": ts}
-        values |= index_columns(rtype, body)
-        if password:
-            values["password_hash"] = hash_password(password)
-        conn.execute(update(resources).where(resources.c.seq == row.seq).values(values))
-        return body
 
-    def _sync(
-        self,
-        conn: Connection,
-        seq: int,
-        tenant_id: str,
-        rtype: ResourceType,
-        body: Doc,
-        member_list: list[Doc] | None,
-        *,
-        fresh: bool,
-    ) -> None:
-        if rtype.name == "User":
-            relations.sync_emails(conn, seq, tenant_id, body, fresh=fresh)
-        elif member_list is not None:
-            relations.set_members(conn, seq, tenant_id, member_list, fresh=fresh)
+def _write(loc: _Loc, row: Any, body: Doc, password: str | None) -> Doc:
+    """Store a new version of the document, keeping id and meta.created."""
+    ts = now_utc()
+    version = row.version + 1
+    body = {**body, "id": row.doc["id"]}
+    body["meta"] = {**_meta(loc.rtype, ts, ts, version), "created": row.doc["meta"]["created"]}
+    values: Doc = {"doc": body, "version": version, "last_modified": ts}
+    values |= index_columns(loc.rtype, body)
+    if password:
+        values["password_hash"] = hash_password(password)
+    loc.conn.execute(update(resources).where(resources.c.seq == loc.seq).values(values))
+    return body
 
-    def _attach(
-        self, conn: Connection, tenant_id: str, rtype: ResourceType, seq: int, doc: Doc, r: Related
-    ) -> Doc:
-        """Add the derived multi-valued attributes kept in side tables."""
-        if rtype.name == "Group" and r.members:
-            found = relations.load_members(conn, seq)
-            return {**doc, "members": found} if found else doc
-        if rtype.name == "User" and r.groups and rtype.schema.attr("groups"):
-            found = relations.load_groups(conn, tenant_id, [doc["id"]]).get(doc["id"])
-            return {**doc, "groups": found} if found else doc
-        return doc
+
+def _sync(loc: _Loc, body: Doc, member_list: list[Doc] | None, *, fresh: bool) -> None:
+    """Bring the side tables (emails, members) in step with the document."""
+    if loc.rtype.name == "User":
+        relations.sync_emails(loc.conn, loc.seq, loc.tenant_id, body, fresh=fresh)
+    elif member_list is not None:
+        relations.set_members(loc.conn, loc.seq, loc.tenant_id, member_list, fresh=fresh)
+
+
+def _attach(loc: _Loc, doc: Doc, r: Related) -> Doc:
+    """Add the derived multi-valued attributes kept in side tables."""
+    if loc.rtype.name == "Group" and r.members:
+        found = relations.load_members(loc.conn, loc.seq)
+        return {**doc, "members": found} if found else doc
+    if loc.rtype.name == "User" and r.groups and loc.rtype.schema.attr("groups"):
+        groups = relations.load_groups(loc.conn, loc.tenant_id, [doc["id"]]).get(doc["id"])
+        return {**doc, "groups": groups} if groups else doc
+    return doc
 
 
 def _meta(rtype: ResourceType, created: datetime, modified: datetime, version: int) -> Doc:
@@ -220,7 +222,7 @@ def _check_precondition(if_match: str | None, version: int) -> None:
         )
 
 
-class _unique:  # noqa: N801 - used as a context manager, reads like a keyword
+class _unique:
     """Translate a userName unique-index violation into a 409 uniqueness error."""
 
     def __init__(self, rtype: ResourceType, doc: Doc) -> None:
@@ -232,6 +234,4 @@ class _unique:  # noqa: N801 - used as a context manager, reads like a keyword
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         if isinstance(exc, IntegrityError):
-            raise Uniqueness(
-                f"userName '{self.doc.get('userName')}' is already in use"
-            ) from exc
+            raise Uniqueness(f"userName '{self.doc.get('userName')}' is already in use") from exc

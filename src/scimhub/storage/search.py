@@ -49,7 +49,7 @@ def search(
         total = _count(conn, conds) if spec.want_total else None
         if spec.limit == 0:
             return Page([], total, None, False)
-        rows = conn.execute(_page_query(engine.dialect.name, rtype, conds, spec)).all()
+        rows = list(conn.execute(_page_query(engine.dialect.name, rtype, conds, spec)))
         more = len(rows) > spec.limit
         rows = rows[: spec.limit]
         docs = _attach_many(conn, tenant_id, rtype, rows, related)

@@ -98,7 +98,8 @@ class TenantStore:
         info = TokenInfo(
             str(uuid.uuid4()), tenant.id, tenant.name, token[:12], label, now_utc(), None, None
         )
-        row = {"id": info.id, "tenant_id": tenant.id, "prefix": info.prefix, "label": label}
+        row: dict[str, Any] = {"id": info.id, "tenant_id": tenant.id, "prefix": info.prefix}
+        row["label"] = label
         row |= {"token_hash": digest(token), "created": info.created}
         with write_tx(self.engine) as conn:
             conn.execute(insert(tokens), [row])
@@ -152,12 +153,21 @@ class TenantStore:
         if last is not None and now - last < _LAST_USED_GRANULARITY:
             return
         with write_tx(self.engine) as conn:
-            conn.execute(update(tokens).where(tokens.c.id == principal.token_id).values(last_used=now))
+            conn.execute(
+                update(tokens).where(tokens.c.id == principal.token_id).values(last_used=now)
+            )
 
 
 def _row(tenant: Tenant) -> dict[str, Any]:
-    return {"id": tenant.id, "name": tenant.name, "profile": tenant.profile, "created": tenant.created}
+    return {
+        "id": tenant.id,
+        "name": tenant.name,
+        "profile": tenant.profile,
+        "created": tenant.created,
+    }
 
 
 def _token_info(r: Any) -> TokenInfo:
-    return TokenInfo(r.id, r.tenant_id, r.name, r.prefix, r.label, r.created, r.last_used, r.revoked)
+    return TokenInfo(
+        r.id, r.tenant_id, r.name, r.prefix, r.label, r.created, r.last_used, r.revoked
+    )
