@@ -56,7 +56,7 @@ def _paths(rtype: ResourceType, value: str | list[str] | None) -> tuple[Resolved
     for item in items:
         if not isinstance(item, str):
             raise InvalidValue("Attribute names must be strings")
-        if item.strip():
+        if item.strip() and item.strip().lower() != "schemas":  # always returned anyway
             out.append(resolve(rtype, _parse(item), InvalidValue))
     return tuple(out)
 
