@@ -120,3 +120,13 @@ def test_malformed_patch_request_is_rejected(tenant):
     for body in ({"Operations": "x"}, {"schemas": ["wrong"], "Operations": []}, [1, 2]):
         r = tenant.client.patch(f"/Users/{u['id']}", json=body)
         assert_scim_error(r, 400)
+
+
+def test_write_responses_honour_attributes_parameters(tenant):
+    u = _full_user(tenant)
+    op = patch({"op": "replace", "path": "title", "value": "T2"})
+    r = tenant.client.patch(f"/Users/{u['id']}?attributes=title", json=op)
+    assert set(r.json()) == {"schemas", "id", "title"}
+    assert r.headers["etag"].startswith('W/"')
+    r = tenant.client.post("/Users?excludedAttributes=emails,name", json=user("x@example.com"))
+    assert r.status_code == 201 and "location" in r.headers and "meta" in r.json()

@@ -17,15 +17,20 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=SCIM_JSON)
 
 
-def resource_response(doc: dict[str, Any], status: int = 200) -> Response:
-    """A single resource, with ETag (= meta.version) and, on 201, Location."""
+def resource_response(
+    doc: dict[str, Any], status: int = 200, body: dict[str, Any] | None = None
+) -> Response:
+    """A single resource, with ETag (= meta.version) and, on 201, Location.
+
+    ``body`` is what to send when it differs from ``doc`` (a projection of it).
+    """
     meta = doc.get("meta") or {}
     headers = {}
     if "version" in meta:
         headers["ETag"] = meta["version"]
     if status == 201 and "location" in meta:
         headers["Location"] = meta["location"]
-    return scim_response(doc, status, headers)
+    return scim_response(doc if body is None else body, status, headers)
 
 
 def error_response(exc: ScimError) -> Response:

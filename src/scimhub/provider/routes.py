@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from scimhub.scim.errors import MethodNotAllowed, NotFound
 from scimhub.scim.messages import list_response, query_from_params, query_from_search
-from scimhub.scim.projection import parse_projection
+from scimhub.scim.projection import Projection, parse_projection, project
 from scimhub.scim.schema import ResourceType
 from scimhub.storage.resources import matches_etag
 
@@ -53,7 +53,7 @@ async def collection(request: Request) -> Response:
     rtype = ctx.profile.resource_type(request.path_params["endpoint"])
     if request.method == "POST":
         doc = _service(request).create(ctx, rtype, await body_of(request))
-        return resource_response(doc, 201)
+        return _written(request, rtype, doc, 201)
     query = query_from_params(dict(request.query_params))
     return scim_response(_service(request).list(ctx, rtype, query))
 
@@ -88,13 +88,24 @@ async def resource(request: Request) -> Response:
         return Response(status_code=204)
     body = await body_of(request)
     write = _service(request).replace if request.method == "PUT" else _service(request).patch
-    return resource_response(write(ctx, rtype, rid, body, request.headers.get("if-match")))
+    doc = write(ctx, rtype, rid, body, request.headers.get("if-match"))
+    return _written(request, rtype, doc, 200)
+
+
+def _written(request: Request, rtype: ResourceType, doc: dict[str, Any], status: int) -> Response:
+    """The response to POST/PUT/PATCH, honouring attributes/excludedAttributes (RFC 7644 §3.9)."""
+    proj = _projection(request, rtype)
+    return resource_response(doc, status, None if proj.is_identity else project(doc, proj))
+
+
+def _projection(request: Request, rtype: ResourceType) -> Projection:
+    params = {k.lower(): v for k, v in request.query_params.items()}
+    return parse_projection(rtype, params.get("attributes"), params.get("excludedattributes"))
 
 
 def _get(request: Request, ctx: Context, rtype: ResourceType, rid: str) -> Response:
     """GET one resource; If-None-Match on the current version answers 304 (RFC 7644 §3.14)."""
-    params = {k.lower(): v for k, v in request.query_params.items()}
-    proj = parse_projection(rtype, params.get("attributes"), params.get("excludedattributes"))
+    proj = _projection(request, rtype)
     doc, version = _service(request).get(ctx, rtype, rid, proj)
     none_match = request.headers.get("if-none-match")
     if none_match and matches_etag(none_match, version):
