@@ -49,6 +49,7 @@ def demo(settings: Settings, host: str, port: int, tenant: str, profile: str) ->
     base = f"http://{host}:{port}/scim/v2"
     click.echo(f"\nscimhub SCIM 2.0 provider: tenant '{tenant}' ({profile} profile)")
     click.echo(f"  base URL : {base}")
+    click.echo(f"  also at  : http://{host}:{port}/app/rest/platform/auth/scim/v2 (Profit.co)")
     click.echo(f"  token    : {token}")
     click.echo("\nTry it:")
     click.echo(f"  curl -H 'Authorization: Bearer {token}' {base}/Users\n")

@@ -16,7 +16,6 @@ def service_provider_config(profile: Profile, settings: Settings, base: str) -> 
     """RFC 7643 §5, plus the RFC 9865 §4 ``pagination`` capabilities."""
     return {
         "schemas": [SPC_SCHEMA],
-        "documentationUri": "https://github.com/scimhub/scimhub",
         "patch": {"supported": True},
         "bulk": {
             "supported": True,
