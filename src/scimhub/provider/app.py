@@ -10,9 +10,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimhub.config import Settings
 from scimhub.scim.errors import ScimError
@@ -73,9 +75,33 @@ async def _scim_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
-async def _unexpected(_request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", exc_info=exc)
-    return error_response(ScimError("Internal server error", status=500))
+class _CatchAll:
+    """Turn an unexpected exception into a SCIM 500 and keep the connection usable.
+
+    (Starlette's own server-error middleware re-raises, which makes the server drop the
+    connection.) Nothing here is expected to run: it is the last line of defence.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s", scope.get("path"))
+            if started or scope["type"] != "http":
+                raise
+            await error_response(ScimError("Internal server error", status=500))(
+                scope, receive, send
+            )
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
@@ -83,7 +109,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     engine = engine or make_engine(settings.resolved_database_url)
     app = Starlette(
         routes=_routes(),
-        exception_handlers={ScimError: _scim_error, Exception: _unexpected},
+        middleware=[Middleware(_CatchAll)],
+        exception_handlers={ScimError: _scim_error},
     )
     _bind_state(app.state, settings, engine)
     return app

@@ -55,7 +55,7 @@ async def collection(request: Request) -> Response:
         doc = _service(request).create(ctx, rtype, await body_of(request))
         return _written(request, rtype, doc, 201)
     query = query_from_params(dict(request.query_params))
-    return scim_response(_service(request).list(ctx, rtype, query))
+    return scim_response(_service(request).list_resources(ctx, rtype, query))
 
 
 async def resource_search(request: Request) -> Response:
@@ -64,7 +64,7 @@ async def resource_search(request: Request) -> Response:
     ctx = context(request)
     rtype = ctx.profile.resource_type(request.path_params["endpoint"])
     query = query_from_search(await body_of(request))
-    return scim_response(_service(request).list(ctx, rtype, query))
+    return scim_response(_service(request).list_resources(ctx, rtype, query))
 
 
 async def server_search(request: Request) -> Response:

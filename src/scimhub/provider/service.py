@@ -7,23 +7,24 @@ same normalisation, validation, profile rules and error behaviour.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
 from scimhub.config import Settings
 from scimhub.scim.cursor import Cursor, decode_cursor, encode_cursor, fingerprint
-from scimhub.scim.errors import InvalidValue, MethodNotAllowed
+from scimhub.scim.errors import InvalidValue, MethodNotAllowed, ScimError
 from scimhub.scim.filter import Filter, parse_filter, resolve_filter
 from scimhub.scim.messages import Query, list_response
 from scimhub.scim.patch import apply_patch, parse_patch_request
-from scimhub.scim.path import parse_attr_path, resolve
+from scimhub.scim.path import AttrPath, parse_attr_path, resolve
 from scimhub.scim.projection import Projection, parse_projection, project
 from scimhub.scim.resource import validate_resource
 from scimhub.scim.schema import ResourceType
 from scimhub.storage.resources import Related, ResourceStore
-from scimhub.storage.search import SearchSpec, search
+from scimhub.storage.search import Position, SearchSpec, search
 
 from . import normalize
 from .profiles import Profile
@@ -92,19 +93,32 @@ class ScimService:
             raise MethodNotAllowed(ctx.profile.delete_refusal)
         self.store.delete(ctx.tenant_id, rtype, rid, if_match)
 
-    def list(self, ctx: Context, rtype: ResourceType, query: Query) -> Doc:
-        proj = parse_projection(rtype, query.attributes, query.excluded_attributes)
-        flt = self._filter(query.filter, rtype)
-        sort_by = resolve_sort(query.sort_by, rtype)
-        limit = self._limit(query.count)
-        fp = fingerprint(ctx.tenant_id, rtype.name, query.filter, query.sort_by, query.descending)
-        position = self._position(query, fp)
-        spec = SearchSpec(flt, sort_by, query.descending, limit=limit, **position)
-        page = search(self.engine, ctx.tenant_id, rtype, spec, related_for(rtype, proj))
-        docs = [self.present(ctx, rtype, d, proj) for d in page.docs]
+    def list_resources(self, ctx: Context, rtype: ResourceType, query: Query) -> Doc:
+        """GET /{endpoint} and POST /{endpoint}/.search (RFC 7644 §3.4.2, §3.4.3)."""
+        return self._query(ctx, [rtype], query, lenient=False)
+
+    def search_all(self, ctx: Context, query: Query) -> Doc:
+        """POST /.search: every resource type of the profile in one sorted, paged list.
+
+        An attribute that a type lacks excludes that type from a filter, sorts its
+        resources last, and is simply absent from their projection.
+        """
+        return self._query(ctx, list(ctx.profile.resource_types), query, lenient=True)
+
+    def _query(self, ctx: Context, rtypes: list[ResourceType], query: Query, lenient: bool) -> Doc:
+        projections = {r.name: projection_for(r, query, lenient) for r in rtypes}
+        flt = self._filter(query.filter, rtypes, lenient)
+        sort_by = resolve_sort(query.sort_by, rtypes, lenient)
+        fp = fingerprint(ctx.tenant_id, [r.name for r in rtypes], query.filter, query.sort_by)
+        fp = fingerprint(fp, query.descending)
+        spec = SearchSpec(flt, sort_by, query.descending, limit=self._limit(query.count))
+        spec = replace(spec, **self._position(query, fp))
+        related = _related_any(rtypes, projections)
+        page = search(self.engine, ctx.tenant_id, rtypes, spec, related, lenient=lenient)
+        docs = [self.present(ctx, f.rtype, f.doc, projections[f.rtype.name]) for f in page.items]
         if not query.uses_cursor:
             return list_response(docs, page.total, start_index=query.start_index)
-        nxt = self._next_cursor(fp, spec, page) if page.has_more else None
+        nxt = self._next_cursor(fp, page.last) if page.has_more else None
         return list_response(docs, page.total, start_index=None, next_cursor=nxt)
 
     def present(
@@ -122,12 +136,12 @@ class ScimService:
         if rtype.name == "User":
             ctx.profile.check_user(doc)
 
-    def _filter(self, text: str | None, rtype: ResourceType) -> Filter | None:
+    def _filter(self, text: str | None, rtypes: list[ResourceType], lenient: bool) -> Filter | None:
         if text is None:
             return None
         s = self.settings
         flt = parse_filter(text, max_length=s.max_filter_length, max_nodes=s.max_filter_nodes)
-        resolve_filter(flt, rtype)
+        _resolvable_somewhere(rtypes, lenient, lambda r: resolve_filter(flt, r))
         return flt
 
     def window(self, count: int | None) -> int:
@@ -143,7 +157,7 @@ class ScimService:
         if not query.uses_cursor:
             return {"offset": query.start_index - 1}
         if not query.cursor:
-            return {"offset": 0}
+            return {}
         cur = decode_cursor(
             query.cursor,
             self.secret,
@@ -151,13 +165,12 @@ class ScimService:
             now=int(time.time()),
             timeout=self.settings.cursor_timeout_seconds,
         )
-        return {"after": cur.after} if cur.after is not None else {"offset": cur.offset or 0}
+        return {"after": Position(cur.after, cur.key)}
 
-    def _next_cursor(self, fp: str, spec: SearchSpec, page: Any) -> str:
-        now = int(time.time())
-        if spec.sort_by is None:
-            return encode_cursor(Cursor(fp, now, after=page.last_seq), self.secret)
-        return encode_cursor(Cursor(fp, now, offset=spec.offset + spec.limit), self.secret)
+    def _next_cursor(self, fp: str, last: Position | None) -> str | None:
+        if last is None:
+            return None
+        return encode_cursor(Cursor(fp, int(time.time()), last.seq, last.key), self.secret)
 
 
 def _with_ref(base: str, ref: Doc) -> Doc:
@@ -174,9 +187,59 @@ def related_for(rtype: ResourceType, proj: Projection) -> Related:
     )
 
 
-def resolve_sort(text: str | None, rtype: ResourceType) -> Any:
+def _related_any(rtypes: list[ResourceType], projections: dict[str, Projection]) -> Related:
+    wanted = [related_for(r, projections[r.name]) for r in rtypes]
+    return Related(any(w.members for w in wanted), any(w.groups for w in wanted))
+
+
+def projection_for(rtype: ResourceType, query: Query, lenient: bool) -> Projection:
+    """The projection of ``query`` for ``rtype``; leniently, names it lacks are dropped."""
+    attributes, excluded = query.attributes, query.excluded_attributes
+    if lenient:
+        attributes, excluded = _known(rtype, attributes), _known(rtype, excluded)
+        if query.attributes and not attributes:
+            attributes = "id"
+    return parse_projection(rtype, attributes, excluded)
+
+
+def _known(rtype: ResourceType, names: str | list[str] | None) -> list[str] | None:
+    if not names:
+        return None
+    items = names if isinstance(names, list) else names.split(",")
+    return [n for n in items if _resolves(rtype, n)]
+
+
+def _resolves(rtype: ResourceType, name: str) -> bool:
+    try:
+        parse_projection(rtype, name, None)
+    except ScimError:
+        return False
+    return True
+
+
+def _resolvable_somewhere(
+    rtypes: list[ResourceType], lenient: bool, check: Callable[[ResourceType], None]
+) -> None:
+    """Run ``check`` for each type; strictly every type must pass, leniently at least one."""
+    errors: list[ScimError] = []
+    for rtype in rtypes:
+        try:
+            check(rtype)
+        except ScimError as exc:
+            if not lenient:
+                raise
+            errors.append(exc)
+    if errors and len(errors) == len(rtypes):
+        raise errors[0]
+
+
+def resolve_sort(text: str | None, rtypes: list[ResourceType], lenient: bool) -> AttrPath | None:
     if not text:
         return None
     path = parse_attr_path(text, InvalidValue)
-    resolve(rtype, path, InvalidValue)
+
+    def check(rtype: ResourceType) -> None:
+        resolve(rtype, path, InvalidValue)
+
+    _resolvable_somewhere(rtypes, lenient, check)
     return path

@@ -8,6 +8,9 @@ from typing import Any
 
 from .errors import InvalidSyntax, InvalidValue
 
+#: Integers beyond this are clamped: no database offset or page can be larger.
+MAX_INT = 2**31 - 1
+
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -89,7 +92,7 @@ def _opt_int(value: str | None, name: str) -> int | None:
         number = int(value)
     except ValueError:
         raise InvalidValue(f"'{name}' must be an integer") from None
-    return max(number, 0)
+    return min(max(number, 0), MAX_INT)
 
 
 def list_response(

@@ -154,7 +154,7 @@ class EmailScope(_TableScope):
         raise self.unsupported(parent, sub)
 
     def order(self, parent: Attribute) -> list[ColumnElement[Any]]:
-        return [self.t.c.primary.desc(), self.t.c.value_ci]
+        return [self.t.c.primary.desc(), self.t.c.position]
 
 
 class MemberScope(_TableScope):

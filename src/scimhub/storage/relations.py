@@ -24,8 +24,9 @@ def sync_emails(conn: Connection, seq: int, tenant_id: str, doc: Doc, *, fresh: 
             "value_ci": str(e["value"]).lower(),
             "type": e.get("type"),
             "primary": bool(e.get("primary", False)),
+            "position": position,
         }
-        for e in doc.get("emails", ())
+        for position, e in enumerate(doc.get("emails", ()))
         if isinstance(e, dict) and e.get("value")
     ]
     if rows:

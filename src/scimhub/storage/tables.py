@@ -94,6 +94,7 @@ emails = Table(
     Column("value_ci", String(512), nullable=False),
     Column("type", String(64), nullable=True),
     Column("primary", Boolean, nullable=False, default=False),
+    Column("position", Integer, nullable=False, default=0),
     Index("ix_scim_emails_value", "tenant_id", "value_ci"),
     Index("ix_scim_emails_resource", "resource_seq"),
 )

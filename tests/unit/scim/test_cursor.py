@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from scimhub.scim.cursor import Cursor, decode_cursor, encode_cursor, fingerprint
@@ -15,9 +17,11 @@ def _decode(text, **kw):
     return decode_cursor(text, SECRET, **args)
 
 
-def test_round_trip_keyset_and_offset():
+def test_round_trip_keyset_positions_with_their_sort_values():
     assert _decode(encode_cursor(Cursor("fp", 990, after=42), SECRET)).after == 42
-    assert _decode(encode_cursor(Cursor("fp", 990, offset=100), SECRET)).offset == 100
+    assert _decode(encode_cursor(Cursor("fp", 990, 7, key="jensen"), SECRET)).key == "jensen"
+    when = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert _decode(encode_cursor(Cursor("fp", 990, 7, key=when), SECRET)).key == when
 
 
 @pytest.mark.parametrize("text", ["", "garbage", "AAAA", "!!!"])

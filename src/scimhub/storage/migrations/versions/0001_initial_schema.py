@@ -120,6 +120,7 @@ def upgrade() -> None:
         sa.Column("value_ci", sa.String(length=512), nullable=False),
         sa.Column("type", sa.String(length=64), nullable=True),
         sa.Column("primary", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["resource_seq"],
             ["scim_resources.seq"],
