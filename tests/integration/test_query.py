@@ -513,7 +513,7 @@ def test_users_in_a_group_by_its_display_name(tenant, teams):
         "userName eq",
         'userName "bjensen"',
         'userName zz "bjensen"',
-        "userName eq bjensen",
+        "userName eq bjensen jensen",
         'userName eq "unterminated',
         '(userName eq "bjensen"',
         'userName eq "bjensen")',
@@ -711,3 +711,9 @@ def test_invalid_sort_order_is_400(tenant, people, order):
 
 def test_sort_by_unknown_attribute_is_400(tenant, people):
     assert_scim_error(tenant.client.get("/Users", params={"sortBy": "nosuch"}), 400)
+
+
+def test_unquoted_comparison_value_is_accepted_as_a_string(tenant):
+    # Tolerance for Microsoft Entra ID, which documents `externalId eq 12345`-style filters.
+    new_user(tenant.client, {"userName": "bjensen"})
+    assert user_names(tenant.client, "userName eq bjensen") == {"bjensen"}

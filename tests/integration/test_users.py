@@ -73,9 +73,10 @@ def test_wrong_types_are_rejected_precisely(tenant):
         assert field in body["detail"]
 
 
-def test_unknown_schema_is_rejected(tenant):
+def test_unknown_schema_carrying_data_is_rejected(tenant):
     body = user("u@example.com")
     body["schemas"].append("urn:example:unknown")
+    body["urn:example:unknown"] = {"x": 1}
     assert_scim_error(tenant.client.post("/Users", json=body), 400)
 
 

@@ -140,6 +140,7 @@ class ScimService:
         if text is None:
             return None
         s = self.settings
+        text = normalize.query_filter(text, rtypes[0]) or text
         flt = parse_filter(text, max_length=s.max_filter_length, max_nodes=s.max_filter_nodes)
         _resolvable_somewhere(rtypes, lenient, lambda r: resolve_filter(flt, r))
         return flt

@@ -90,6 +90,8 @@ def _parse_operation(item: Any, where: str) -> PatchOperation:
     if not isinstance(item, dict):
         raise InvalidSyntax(f"{where} must be a JSON object")
     op = _member(item, "op")
+    if op is _MISSING:
+        raise InvalidSyntax(f"{where} has no 'op': use 'add', 'remove' or 'replace'")
     if not isinstance(op, str) or op.lower() not in _OPS:
         raise InvalidSyntax(f"{where}.op must be 'add', 'remove' or 'replace', not {op!r}")
     op = op.lower()
