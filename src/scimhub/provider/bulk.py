@@ -72,7 +72,7 @@ class BulkProcessor:
 
     def _resolvable(self, op: Doc, ids: dict[str, str], ops: list[Doc]) -> bool:
         refs = _BULK_REF.findall(orjson.dumps([op.get("path"), op.get("data")]).decode())
-        declared = {o.get("bulkId") for o in ops}
+        declared = {str(o.get("bulkId")) for o in ops if isinstance(o.get("bulkId"), str)}
         return all(r in ids or r not in declared for r in refs)
 
     def _one(self, run: _Run, index: int, op: Doc) -> None:
@@ -91,6 +91,9 @@ class BulkProcessor:
 
     def _execute(self, run: _Run, op: Doc) -> tuple[int, Doc | None]:
         method = str(op.get("method", "")).upper()
+        bulk_id = op.get("bulkId")
+        if bulk_id is not None and (not isinstance(bulk_id, str) or not bulk_id.strip()):
+            raise InvalidValue("'bulkId' must be a non-empty string")
         endpoint, rid = _target(op.get("path"), method)
         rtype = run.ctx.profile.resource_type(endpoint)
         svc, ctx, version = self.service, run.ctx, op.get("version")
@@ -129,6 +132,6 @@ def _substitute(op: Doc, ids: dict[str, str]) -> Doc:
 
 def _result(op: Doc, status: str) -> Doc:
     out: Doc = {"method": str(op.get("method", "")).upper(), "status": status}
-    if op.get("bulkId"):
+    if isinstance(op.get("bulkId"), str):
         out["bulkId"] = op["bulkId"]
     return out

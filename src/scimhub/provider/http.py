@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from scimhub.scim.errors import InvalidSyntax, PayloadTooLarge, ScimError
+from scimhub.scim.errors import InvalidSyntax, InvalidValue, PayloadTooLarge, ScimError
 
 SCIM_JSON = "application/scim+json"
 
@@ -59,6 +59,8 @@ async def read_json(request: Request, max_bytes: int, max_depth: int) -> Any:
         raise InvalidSyntax(f"Malformed JSON: {exc}") from None
     if _too_deep(body, max_depth):
         raise InvalidSyntax(f"The JSON body is nested deeper than {max_depth} levels")
+    if b"\\u0000" in raw:
+        _refuse_nul(body)
     return body
 
 
@@ -72,3 +74,16 @@ def _too_deep(value: Any, budget: int) -> bool:
             return True
         return any(_too_deep(v, budget - 1) for v in value)
     return False
+
+
+def _refuse_nul(value: Any) -> None:
+    """NUL characters are refused: no identity attribute needs one, and databases reject them."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidValue("Strings must not contain the NUL character (U+0000)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)

@@ -81,6 +81,8 @@ async def resource(request: Request) -> Response:
     ctx = context(request)
     rtype = ctx.profile.resource_type(request.path_params["endpoint"])
     rid = request.path_params["id"]
+    if "\x00" in rid:
+        raise NotFound(f"{rtype.name} not found")
     if request.method == "GET":
         return _get(request, ctx, rtype, rid)
     if request.method == "DELETE":

@@ -155,7 +155,7 @@ GROUP_SCHEMA = Schema(
             "complex",
             multi_valued=True,
             sub_attributes=(
-                A("value", mutability="immutable"),
+                A("value", mutability="immutable", required=True),
                 A("$ref", "reference", mutability="immutable", reference_types=("User", "Group")),
                 A("display", mutability="immutable"),
                 A("type", mutability="immutable", canonical_values=("User", "Group")),

@@ -128,6 +128,9 @@ def _sub_object(attribute: Attribute, value: Any, where: str) -> Doc | None:
             raise InvalidSyntax(f"Unknown sub-attribute '{key}' in '{where}'")
         if item is not None and sub.mutability != "readOnly":
             out[sub.name] = _single(sub, item, f"{where}.{sub.name}")
+    missing = [s.name for s in attribute.sub_attributes if s.required and s.name not in out]
+    if missing:
+        raise InvalidValue(f"'{where}' requires '{missing[0]}'")
     return out
 
 

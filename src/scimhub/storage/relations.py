@@ -21,7 +21,7 @@ def sync_emails(conn: Connection, seq: int, tenant_id: str, doc: Doc, *, fresh: 
         {
             "resource_seq": seq,
             "tenant_id": tenant_id,
-            "value_ci": str(e["value"]).lower(),
+            "value_ci": _checked_email(e["value"]).lower(),
             "type": e.get("type"),
             "primary": bool(e.get("primary", False)),
             "position": position,
@@ -31,6 +31,13 @@ def sync_emails(conn: Connection, seq: int, tenant_id: str, doc: Doc, *, fresh: 
     ]
     if rows:
         conn.execute(insert(emails), rows)
+
+
+def _checked_email(value: Any) -> str:
+    text = str(value)
+    if len(text) > 512:
+        raise InvalidValue("'emails.value' may be at most 512 characters long")
+    return text
 
 
 def load_members(conn: Connection, seq: int) -> list[Doc]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from scimhub.scim.errors import NotFound, PreconditionFailed, Uniqueness
+from scimhub.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from scimhub.scim.schema import ResourceType
 
 from . import relations
@@ -61,14 +61,25 @@ def _opaque(tag: str) -> str:
     return tag.strip().removeprefix("W/").strip('"')
 
 
+#: Longest value of an indexed attribute (userName, externalId, displayName, email).
+MAX_INDEXED = 512
+
+
+def indexed_value(value: Any, name: str) -> Any:
+    """Check that ``value`` fits its index column (an RFC-valid value may be refused here)."""
+    if isinstance(value, str) and len(value) > MAX_INDEXED:
+        raise InvalidValue(f"'{name}' may be at most {MAX_INDEXED} characters long")
+    return value
+
+
 def index_columns(rtype: ResourceType, doc: Doc) -> Doc:
     """The indexed columns derived from a canonical document."""
     is_user = rtype.name == "User"
-    user_name = doc.get("userName") if is_user else None
-    display = doc.get("displayName") if not is_user else None
+    user_name = indexed_value(doc.get("userName"), "userName") if is_user else None
+    display = indexed_value(doc.get("displayName"), "displayName") if not is_user else None
     return {
         "user_name_ci": user_name.lower() if isinstance(user_name, str) else None,
-        "external_id": doc.get("externalId"),
+        "external_id": indexed_value(doc.get("externalId"), "externalId"),
         "display_name_ci": display.lower() if isinstance(display, str) else None,
         "active": doc.get("active") if is_user else None,
     }

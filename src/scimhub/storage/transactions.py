@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError
+
+from scimhub.scim.errors import InvalidValue
 
 
 @contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
     """A short read transaction (a consistent snapshot on both databases)."""
-    with engine.connect() as conn:
+    with _values_refused(), engine.connect() as conn:
         conn.info["write"] = False
         with conn.begin():
             yield conn
@@ -20,10 +23,19 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
     """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
-    with engine.connect() as conn:
+    with _values_refused(), engine.connect() as conn:
         conn.info["write"] = True
         try:
             with conn.begin():
                 yield conn
         finally:
             conn.info["write"] = False
+
+
+@contextmanager
+def _values_refused() -> Iterator[None]:
+    """A value the database cannot hold (e.g. NUL in PostgreSQL text) is the client's error."""
+    try:
+        yield
+    except DataError as exc:
+        raise InvalidValue(f"A value cannot be stored: {exc.orig}") from exc
