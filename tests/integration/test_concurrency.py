@@ -90,3 +90,24 @@ def test_concurrent_creates_of_one_username_make_exactly_one(tenant):
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(post, range(6)))
     assert statuses == [201, 409, 409, 409, 409, 409]
+
+
+def test_concurrent_user_deletions_and_group_changes_do_not_deadlock(tenant):
+    ids = [create(tenant.client, "/Users", user(f"d{i}@example.com"))["id"] for i in range(12)]
+    gids = [create(tenant.client, "/Groups", group(f"G{i}", ids))["id"] for i in range(3)]
+
+    def delete_user(uid):
+        with _client(tenant) as c:
+            return c.delete(f"/Users/{uid}").status_code
+
+    def rename(i):
+        with _client(tenant) as c:
+            op = patch({"op": "replace", "path": "displayName", "value": f"R{i}"})
+            return c.patch(f"/Groups/{gids[i % 3]}", json=op).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        deleted = pool.map(delete_user, ids)
+        renamed = pool.map(rename, range(12))
+        assert set(deleted) == {204} and set(renamed) == {200}
+    for gid in gids:
+        assert "members" not in tenant.client.get(f"/Groups/{gid}").json()

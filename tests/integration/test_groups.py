@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .helpers import ERROR, assert_scim_error, create, group, patch, sample, user
 
 
@@ -121,3 +123,32 @@ def test_large_group_membership_change_is_applied_incrementally(tenant):
     assert r.status_code == 200
     got = tenant.client.get(f"/Groups/{gid}").json()["members"]
     assert {m["value"] for m in got} == set(ids[1:])
+
+
+def test_membership_changes_give_both_sides_a_new_etag(tenant):
+    (a,) = _users(tenant.client, 1)
+    user_etag = tenant.client.get(f"/Users/{a}").headers["etag"]
+    gid = create(tenant.client, "/Groups", group("G", [a]))["id"]
+    r = tenant.client.get(f"/Users/{a}", headers={"If-None-Match": user_etag})
+    assert r.status_code == 200 and r.json()["groups"][0]["value"] == gid
+    group_etag = tenant.client.get(f"/Groups/{gid}").headers["etag"]
+    tenant.client.delete(f"/Users/{a}")
+    r = tenant.client.get(f"/Groups/{gid}", headers={"If-None-Match": group_etag})
+    assert r.status_code == 200 and "members" not in r.json()
+
+
+def test_renaming_a_group_gives_its_members_a_new_etag(tenant):
+    (a,) = _users(tenant.client, 1)
+    gid = create(tenant.client, "/Groups", group("Old", [a]))["id"]
+    user_etag = tenant.client.get(f"/Users/{a}").headers["etag"]
+    op = patch({"op": "replace", "path": "displayName", "value": "New"})
+    tenant.client.patch(f"/Groups/{gid}", json=op)
+    r = tenant.client.get(f"/Users/{a}", headers={"If-None-Match": user_etag})
+    assert r.status_code == 200 and r.json()["groups"][0]["display"] == "New"
+
+
+def test_meta_version_can_be_filtered(tenant):
+    (a,) = _users(tenant.client, 1)
+    version = tenant.client.get(f"/Users/{a}").json()["meta"]["version"]
+    found = tenant.client.get("/Users", params={"filter": f"meta.version eq {json.dumps(version)}"})
+    assert [u["id"] for u in found.json()["Resources"]] == [a]

@@ -61,8 +61,11 @@ def _member(value: str, kind: str | None, display: str | None) -> Doc:
 
 def set_members(
     conn: Connection, seq: int, tenant_id: str, wanted: list[Doc], *, fresh: bool
-) -> None:
-    """Make the members of group ``seq`` equal ``wanted`` by inserting and deleting rows."""
+) -> set[str]:
+    """Make the members of group ``seq`` equal ``wanted`` by inserting and deleting rows.
+
+    Returns the ids of the members that joined or left.
+    """
     wanted_ids = {str(m["value"]): m for m in wanted}
     current = set() if fresh else _current_ids(conn, seq)
     gone = current - wanted_ids.keys()
@@ -73,6 +76,7 @@ def set_members(
     added = [wanted_ids[i] for i in wanted_ids.keys() - current]
     if added:
         conn.execute(insert(members), _member_rows(conn, seq, tenant_id, added))
+    return gone | {str(m["value"]) for m in added}
 
 
 def _current_ids(conn: Connection, seq: int) -> set[str]:

@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from scimhub.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
 from scimhub.scim.schema import ResourceType
 
-from . import relations
+from . import relations, versions
 from .passwords import hash_password
 from .tables import resources
-from .transactions import read_tx, write_tx
+from .transactions import read_tx, retrying, write_tx
 
 Doc = dict[str, Any]
 Mutator = Callable[[Doc], Doc]
@@ -41,6 +41,9 @@ def now_utc() -> datetime:
 
 
 def iso(ts: datetime) -> str:
+    """RFC 3339 in UTC; SQLite hands back naive datetimes, which are UTC."""
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(UTC)
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -106,20 +109,20 @@ class ResourceStore:
         ts = now_utc()
         rid = str(uuid.uuid4())
         body, password, member_list = _split(doc)
-        body = {**body, "id": rid, "meta": _meta(rtype, ts, ts, 1)}
+        body = {**body, "id": rid}
         row: Doc = {"id": rid, "tenant_id": tenant_id, "resource_type": rtype.name, "doc": body}
         row |= {"version": 1, "created": ts, "last_modified": ts, **index_columns(rtype, body)}
         row["password_hash"] = hash_password(password) if password else None
         with _unique(rtype, body), write_tx(self.engine) as conn:
             seq = conn.execute(insert(resources).returning(resources.c.seq), row).scalar_one()
             loc = _Loc(conn, tenant_id, rtype, seq)
-            _sync(loc, body, member_list, fresh=True)
-            return _attach(loc, body, Related())
+            _sync(loc, body, member_list, fresh=True, ts=ts)
+            return _attach(loc, with_meta(rtype, body, ts, ts, 1), Related())
 
     def get(self, tenant_id: str, rtype: ResourceType, rid: str, related: Related) -> Doc:
         with read_tx(self.engine) as conn:
             row = self._row(conn, tenant_id, rtype, rid, lock=False)
-            return _attach(_Loc(conn, tenant_id, rtype, row.seq), row.doc, related)
+            return _attach(_Loc(conn, tenant_id, rtype, row.seq), stored_doc(rtype, row), related)
 
     def version_of(self, tenant_id: str, rtype: ResourceType, rid: str) -> int:
         with read_tx(self.engine) as conn:
@@ -129,32 +132,46 @@ class ResourceStore:
         self, tenant_id: str, rtype: ResourceType, rid: str, mutate: Mutator, if_match: str | None
     ) -> Doc:
         """Apply ``mutate`` to the current document under a row lock."""
+        return retrying(lambda: self._update(tenant_id, rtype, rid, mutate, if_match))
+
+    def _update(
+        self, tenant_id: str, rtype: ResourceType, rid: str, mutate: Mutator, if_match: str | None
+    ) -> Doc:
         with write_tx(self.engine) as conn:
             row = self._row(conn, tenant_id, rtype, rid, lock=True)
             _check_precondition(if_match, row.version)
             loc = _Loc(conn, tenant_id, rtype, row.seq)
-            current = _attach(loc, row.doc, Related(groups=False))
+            current = _attach(loc, stored_doc(rtype, row), Related(groups=False))
             new_body, password, member_list = _split(mutate(current))
             if rtype.name == "Group":
                 member_list = member_list or []
             if _unchanged(row.doc, current, new_body, password, member_list):
-                return _attach(loc, row.doc, Related())
+                return _attach(loc, stored_doc(rtype, row), Related())
             with _unique(rtype, new_body):
-                body = _write(loc, row, new_body, password)
-                _sync(loc, body, member_list, fresh=False)
-            return _attach(loc, body, Related())
+                doc, ts = _write(loc, row, new_body, password)
+                _sync(loc, doc, member_list, fresh=False, ts=ts)
+                if rtype.name == "Group" and doc.get("displayName") != row.doc.get("displayName"):
+                    versions.touch_members_of(conn, tenant_id, row.seq, ts)
+            return _attach(loc, doc, Related())
 
     def delete(self, tenant_id: str, rtype: ResourceType, rid: str, if_match: str | None) -> None:
+        """Delete a resource; the groups it belonged to and its members get new versions."""
+        retrying(lambda: self._delete(tenant_id, rtype, rid, if_match))
+
+    def _delete(self, tenant_id: str, rtype: ResourceType, rid: str, if_match: str | None) -> None:
+        ts = now_utc()
         with write_tx(self.engine) as conn:
+            versions.touch_groups_of(conn, tenant_id, rid, ts)  # groups first: lock order
             row = self._row(conn, tenant_id, rtype, rid, lock=True)
             _check_precondition(if_match, row.version)
+            versions.touch_members_of(conn, tenant_id, row.seq, ts)
             conn.execute(delete(resources).where(resources.c.seq == row.seq))
             relations.forget_member(conn, tenant_id, rid)
 
     def _row(
         self, conn: Connection, tenant_id: str, rtype: ResourceType, rid: str, *, lock: bool
     ) -> Any:
-        query = select(resources.c.seq, resources.c.doc, resources.c.version).where(
+        query = select(*STORED_COLUMNS).where(
             resources.c.id == rid,
             resources.c.tenant_id == tenant_id,
             resources.c.resource_type == rtype.name,
@@ -167,26 +184,28 @@ class ResourceStore:
         return row
 
 
-def _write(loc: _Loc, row: Any, body: Doc, password: str | None) -> Doc:
-    """Store a new version of the document, keeping id and meta.created."""
+def _write(loc: _Loc, row: Any, body: Doc, password: str | None) -> tuple[Doc, datetime]:
+    """Store a new version of the document; return it with its meta, and the time."""
     ts = now_utc()
     version = row.version + 1
     body = {**body, "id": row.doc["id"]}
-    body["meta"] = {**_meta(loc.rtype, ts, ts, version), "created": row.doc["meta"]["created"]}
     values: Doc = {"doc": body, "version": version, "last_modified": ts}
     values |= index_columns(loc.rtype, body)
     if password:
         values["password_hash"] = hash_password(password)
     loc.conn.execute(update(resources).where(resources.c.seq == loc.seq).values(values))
-    return body
+    return with_meta(loc.rtype, body, row.created, ts, version), ts
 
 
-def _sync(loc: _Loc, body: Doc, member_list: list[Doc] | None, *, fresh: bool) -> None:
+def _sync(
+    loc: _Loc, body: Doc, member_list: list[Doc] | None, *, fresh: bool, ts: datetime
+) -> None:
     """Bring the side tables (emails, members) in step with the document."""
     if loc.rtype.name == "User":
         relations.sync_emails(loc.conn, loc.seq, loc.tenant_id, body, fresh=fresh)
     elif member_list is not None:
-        relations.set_members(loc.conn, loc.seq, loc.tenant_id, member_list, fresh=fresh)
+        changed = relations.set_members(loc.conn, loc.seq, loc.tenant_id, member_list, fresh=fresh)
+        versions.touch_ids(loc.conn, loc.tenant_id, changed, ts)
 
 
 def _attach(loc: _Loc, doc: Doc, r: Related) -> Doc:
@@ -200,13 +219,32 @@ def _attach(loc: _Loc, doc: Doc, r: Related) -> Doc:
     return doc
 
 
-def _meta(rtype: ResourceType, created: datetime, modified: datetime, version: int) -> Doc:
-    return {
+#: The columns a stored resource is read from: its document and the meta kept beside it.
+STORED_COLUMNS = (
+    resources.c.seq,
+    resources.c.doc,
+    resources.c.version,
+    resources.c.created,
+    resources.c.last_modified,
+)
+
+
+def with_meta(
+    rtype: ResourceType, doc: Doc, created: datetime, modified: datetime, version: int
+) -> Doc:
+    """``doc`` with its ``meta`` (RFC 7643 §3.1); ``location`` is added by the provider."""
+    meta = {
         "resourceType": rtype.name,
         "created": iso(created),
         "lastModified": iso(modified),
         "version": etag(version),
     }
+    return {**doc, "meta": meta}
+
+
+def stored_doc(rtype: ResourceType, row: Any) -> Doc:
+    """The document of a row selected with :data:`STORED_COLUMNS`, with its meta."""
+    return with_meta(rtype, row.doc, row.created, row.last_modified, row.version)
 
 
 def _split(doc: Doc) -> tuple[Doc, str | None, list[Doc] | None]:
@@ -219,7 +257,7 @@ def _unchanged(
     stored: Doc, current: Doc, body: Doc, password: str | None, member_list: list[Doc] | None
 ) -> bool:
     """Whether a write would change nothing (so the version and ETag stay as they are)."""
-    if password is not None or body != {k: v for k, v in stored.items() if k not in ("id", "meta")}:
+    if password is not None or body != {k: v for k, v in stored.items() if k != "id"}:
         return False
     if member_list is None:
         return True

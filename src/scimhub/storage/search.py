@@ -31,7 +31,7 @@ from scimhub.scim.schema import ResourceType
 
 from . import relations
 from .filter_sql import compile_filter, sort_key
-from .resources import Related
+from .resources import STORED_COLUMNS, Related, stored_doc
 from .tables import resources
 from .transactions import read_tx
 
@@ -153,7 +153,7 @@ def _page_query(
     tenant_id: str, where: Condition, key: ColumnElement[Any] | None, spec: SearchSpec
 ) -> Select[Any]:
     sort_value = (key if key is not None else null()).label("sort_value")
-    query = select(resources.c.seq, resources.c.resource_type, resources.c.doc, sort_value)
+    query = select(*STORED_COLUMNS, resources.c.resource_type, sort_value)
     query = query.where(resources.c.tenant_id == tenant_id, where)
     if spec.after is not None:
         query = query.where(_after(key, spec.after, spec.descending))
@@ -190,10 +190,11 @@ def _attach_many(
     groups = relations.load_groups(conn, tenant_id, user_ids) if wants_groups else {}
     out = []
     for r in rows:
+        rtype = types[r.resource_type]
         extra = members.get(r.seq) if r.resource_type == "Group" else groups.get(r.doc["id"])
         key = "members" if r.resource_type == "Group" else "groups"
-        doc = {**r.doc, key: extra} if extra else r.doc
-        out.append(Found(types[r.resource_type], doc))
+        doc = stored_doc(rtype, r)
+        out.append(Found(rtype, {**doc, key: extra} if extra else doc))
     return out
 
 

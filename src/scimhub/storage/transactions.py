@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from scimhub.scim.errors import InvalidValue
+
+T = TypeVar("T")
+#: PostgreSQL SQLSTATEs after which the whole transaction may simply be run again.
+_TRANSIENT = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
 @contextmanager
@@ -39,3 +44,14 @@ def _values_refused() -> Iterator[None]:
         yield
     except DataError as exc:
         raise InvalidValue(f"A value cannot be stored: {exc.orig}") from exc
+
+
+def retrying(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run a write transaction, again if the database aborted it as a deadlock victim."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if attempt == attempts or getattr(exc.orig, "sqlstate", None) not in _TRANSIENT:
+                raise
+    raise AssertionError("unreachable")
