@@ -44,6 +44,12 @@ from .tables import emails, members, resources
 __all__ = ["ElementScope", "element_scope", "row_term"]
 
 Condition = ColumnElement[bool]
+# Aliases are built once: building one (and its column collection) per query costs ~1 ms.
+# Sibling subqueries may share an alias name; value paths cannot nest.
+_EMAILS = emails.alias("e")
+_MEMBERS = members.alias("m")
+_GROUP_MEMBERS = members.alias("gm")
+_GROUPS = resources.alias("g")
 _EMAIL_SUBS = frozenset({"value", "type", "primary"})
 
 #: (schema id, attribute, sub-attribute) -> (indexed column, kind, column holds lower-cased text)
@@ -145,7 +151,7 @@ class EmailScope(_TableScope):
     """User ``emails`` from the indexed ``scim_emails`` table (value, type, primary)."""
 
     def __init__(self, dialect: str) -> None:
-        self.t = emails.alias()
+        self.t = _EMAILS
         self.source = self.t
         self.link(resources.c.seq, self.t.c.resource_seq, self.t.c.tenant_id, dialect)
 
@@ -167,7 +173,7 @@ class MemberScope(_TableScope):
     """Group ``members`` from ``scim_group_members``; ``value`` is a resource id (caseExact)."""
 
     def __init__(self, dialect: str) -> None:
-        self.t = members.alias()
+        self.t = _MEMBERS
         self.source = self.t
         self.link(resources.c.seq, self.t.c.group_seq, self.t.c.tenant_id, dialect)
 
@@ -189,8 +195,8 @@ class GroupScope(_TableScope):
     """User ``groups``: membership rows naming the user, joined to the group's row."""
 
     def __init__(self, dialect: str) -> None:
-        self.m = members.alias()
-        self.g = resources.alias()
+        self.m = _GROUP_MEMBERS
+        self.g = _GROUPS
         self.source = self.m.join(self.g, self.g.c.seq == self.m.c.group_seq)
         self.link(resources.c.id, self.m.c.member_id, self.m.c.tenant_id, dialect)
 

@@ -11,6 +11,7 @@ from scimhub.scim.errors import InvalidValue
 from .tables import emails, members, resources
 
 Doc = dict[str, Any]
+_GROUPS = resources.alias("g")  # built once: an alias per query costs ~1 ms
 
 
 def sync_emails(conn: Connection, seq: int, tenant_id: str, doc: Doc, *, fresh: bool) -> None:
@@ -121,7 +122,7 @@ def load_groups(conn: Connection, tenant_id: str, ids: list[str]) -> dict[str, l
     """The ``groups`` attribute (RFC 7643 §4.1.2) of each user in ``ids``."""
     if not ids:
         return {}
-    group = resources.alias("g")
+    group = _GROUPS
     rows = conn.execute(
         select(members.c.member_id, group.c.id, group.c.doc["displayName"].as_string())
         .join(group, group.c.seq == members.c.group_seq)

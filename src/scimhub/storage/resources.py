@@ -20,6 +20,7 @@ from scimhub.scim.errors import InvalidValue, NotFound, PreconditionFailed, Uniq
 from scimhub.scim.schema import ResourceType
 
 from . import relations, versions
+from .fastread import reader_for
 from .passwords import hash_password
 from .tables import resources
 from .transactions import read_tx, retrying, write_tx
@@ -120,9 +121,15 @@ class ResourceStore:
             return _attach(loc, with_meta(rtype, body, ts, ts, 1), Related())
 
     def get(self, tenant_id: str, rtype: ResourceType, rid: str, related: Related) -> Doc:
+        groups = related.groups and rtype.schema.attr("groups") is not None
+        row = reader_for(self.engine).resource(tenant_id, rtype.name, rid, groups)
+        if row is None:
+            raise NotFound(f"{rtype.name} '{rid}' not found")
+        doc = fast_doc(rtype, row)
+        if rtype.name != "Group" or not related.members:
+            return doc
         with read_tx(self.engine) as conn:
-            row = self._row(conn, tenant_id, rtype, rid, lock=False)
-            return _attach(_Loc(conn, tenant_id, rtype, row.seq), stored_doc(rtype, row), related)
+            return _attach(_Loc(conn, tenant_id, rtype, row[0]), doc, related)
 
     def version_of(self, tenant_id: str, rtype: ResourceType, rid: str) -> int:
         with read_tx(self.engine) as conn:
@@ -240,6 +247,13 @@ def with_meta(
         "version": etag(version),
     }
     return {**doc, "meta": meta}
+
+
+def fast_doc(rtype: ResourceType, row: tuple[Any, ...]) -> Doc:
+    """The document of a :class:`FastReader` row, with its meta and ``groups``."""
+    _seq, doc, version, created, modified, _type, groups = row
+    doc = with_meta(rtype, doc, created, modified, version)
+    return {**doc, "groups": groups} if groups else doc
 
 
 def stored_doc(rtype: ResourceType, row: Any) -> Doc:

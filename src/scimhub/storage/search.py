@@ -30,8 +30,10 @@ from scimhub.scim.path import AttrPath
 from scimhub.scim.schema import ResourceType
 
 from . import relations
+from .fastread import reader_for
 from .filter_sql import compile_filter, sort_key
-from .resources import STORED_COLUMNS, Related, stored_doc
+from .lookup import point_lookup
+from .resources import STORED_COLUMNS, Related, fast_doc, stored_doc
 from .tables import resources
 from .transactions import read_tx
 
@@ -92,6 +94,9 @@ def search(
 ) -> Page:
     """Run ``spec`` over ``rtypes``. With ``lenient``, a filter or sortBy naming an attribute
     that a type lacks excludes that type (filter) or sorts its resources last (sortBy)."""
+    fast = _fast(engine, tenant_id, rtypes, spec, related)
+    if fast is not None:
+        return fast
     dialect = engine.dialect.name
     branches = [b for b in (_branch(r, spec, dialect, lenient) for r in rtypes) if b]
     if not branches:
@@ -108,6 +113,46 @@ def search(
         items = _attach_many(conn, tenant_id, branches, rows, related)
     last = Position(rows[-1].seq, rows[-1].sort_value) if rows else None
     return Page(items, total, last, more)
+
+
+def _fast(
+    engine: Engine,
+    tenant_id: str,
+    rtypes: Sequence[ResourceType],
+    spec: SearchSpec,
+    related: Related,
+) -> Page | None:
+    """Unsorted listings and point lookups of one type, on the fast read path."""
+    if len(rtypes) != 1 or spec.sort_by is not None:
+        return None
+    rtype = rtypes[0]
+    point = point_lookup(spec.filter, rtype) if spec.filter is not None else None
+    if (spec.filter is not None and point is None) or (rtype.name == "Group" and related.members):
+        return None
+    groups = related.groups and rtype.schema.attr("groups") is not None
+    reader = reader_for(engine)
+    total: int | None
+    if point is not None:
+        rows, total = _point_rows(reader.lookup(tenant_id, rtype.name, *point, groups), spec)
+    else:
+        total = reader.count(tenant_id, rtype.name) if spec.want_total else None
+        after = spec.after.seq if spec.after else None
+        rows = reader.page(
+            tenant_id, rtype.name, spec.offset, spec.limit + 1, after=after, groups=groups
+        )
+        rows = rows if spec.limit else []
+    more, rows = len(rows) > spec.limit, rows[: spec.limit]
+    last = Position(rows[-1][0]) if rows else None
+    return Page([Found(rtype, fast_doc(rtype, r)) for r in rows], total, last, more)
+
+
+def _point_rows(matched: list[Any], spec: SearchSpec) -> tuple[list[Any], int]:
+    """The window of a point lookup's (few) matches, and their total."""
+    total = len(matched)
+    if spec.after is not None:
+        matched = [r for r in matched if r[0] > spec.after.seq]
+    window = matched[spec.offset : spec.offset + spec.limit + 1] if spec.limit else []
+    return window, total
 
 
 def _branch(rtype: ResourceType, spec: SearchSpec, dialect: str, lenient: bool) -> _Branch | None:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .fastread import reader_for, stamp
 from .resources import now_utc
 from .tables import tenants, tokens
 from .transactions import read_tx, write_tx
@@ -133,16 +134,11 @@ class TenantStore:
     def authenticate(self, token: str) -> Principal | None:
         """The principal for a live token, or None. Constant-time on the digest."""
         wanted = digest(token)
-        with read_tx(self.engine) as conn:
-            row = conn.execute(
-                select(tokens.c.id, tokens.c.token_hash, tokens.c.tenant_id, tokens.c.last_used)
-                .add_columns(tenants.c.profile)
-                .join(tenants, tenants.c.id == tokens.c.tenant_id)
-                .where(tokens.c.token_hash == wanted, tokens.c.revoked.is_(None))
-            ).first()
-        if row is None or not hmac.compare_digest(row.token_hash, wanted):
+        row = reader_for(self.engine).token(wanted)
+        if row is None or not hmac.compare_digest(row[1], wanted):
             return None
-        return Principal(row.id, row.tenant_id, row.profile, row.last_used)
+        token_id, _, tenant_id, last_used, profile = row
+        return Principal(token_id, tenant_id, profile, stamp(last_used))
 
     def touch(self, principal: Principal) -> None:
         """Record last use, at most once a minute per token to keep reads write-free."""
