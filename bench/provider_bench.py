@@ -2,7 +2,7 @@
 
 For each database (SQLite, PostgreSQL) and each size N, a fresh database is seeded with
 N realistic users (directly through SQLAlchemy Core, in batches), the provider is started
-as one uvicorn worker (uvloop + httptools) pinned to one CPU, and a load generator pinned
+as one granian worker (asgi, uvloop, as `provider serve` runs it) on one CPU, and a load generator pinned
 to another CPU drives each scenario over keep-alive connections on loopback:
 
   get     GET /Users/{id}                       random seeded ids
@@ -211,10 +211,10 @@ def uvicorn_argv(target: str, factory: bool = False) -> list[str]:
     return [*argv, "--factory"] if factory else argv
 
 
-def granian_argv(target: str) -> list[str]:
+def granian_argv(target: str, factory: bool = False) -> list[str]:
     argv = [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop"]
     argv += ["--workers", "1", "--host", HOST, "--port", "{port}", "--log-level", "warning"]
-    return [*argv, "--no-ws", target]
+    return [*argv, "--no-ws", *(["--factory"] if factory else []), target]
 
 
 def drive(spec: dict[str, Any], cpu: int | None) -> dict[str, Any]:
@@ -492,7 +492,8 @@ def run_size(opts: Options, kind: str, n: int) -> dict[str, Any]:
         seeded = seed(engine, n)
         settle(kind, engine)
         engine.dispose()
-        argv = uvicorn_argv("bench_apps:provider_app", factory=True)
+        # As `scimhub provider serve` runs it: one granian worker (asgi, uvloop).
+        argv = granian_argv("bench_apps:provider_app", factory=True)
         with serving(f"provider ({kind})", argv, env, opts.server_cpu) as server:
             probe = http_probe("/scim/v2/ServiceProviderConfig", seeded.token)
             server.wait_ready(probe)

@@ -32,26 +32,41 @@ log = logging.getLogger("scimhub.provider")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-_PATHS: list[tuple[str, Any]] = [
-    ("/ServiceProviderConfig", routes.service_provider_config),
-    ("/ResourceTypes", routes.resource_types),
-    ("/ResourceTypes/{name}", routes.resource_types),
-    ("/Schemas", routes.schemas),
-    ("/Schemas/{urn:path}", routes.schemas),
-    ("/Bulk", routes.bulk),
-    ("/.search", routes.server_search),
-    ("/{endpoint}/.search", routes.resource_search),
-    ("/{endpoint}", routes.collection),
-    ("/{endpoint}/{id}", routes.resource),
-]
+#: Fixed first path segments; anything else is a resource endpoint (/Users, /Groups).
+_FIXED: dict[str, Any] = {
+    "ServiceProviderConfig": routes.service_provider_config,
+    "ResourceTypes": routes.resource_types,
+    "Schemas": routes.schemas,
+    "Bulk": routes.bulk,
+    ".search": routes.server_search,
+}
+
+
+async def _dispatch(request: Request) -> Response:
+    """Route by path segments: one split and a dict lookup instead of a regex per route."""
+    parts = request.path_params["rest"].split("/", 1)
+    head, tail = parts[0], parts[1] if len(parts) > 1 else None
+    params = request.scope["path_params"]
+    fixed = _FIXED.get(head)
+    if fixed is not None and (tail is None or head in ("ResourceTypes", "Schemas")):
+        if tail is not None:
+            params["name" if head == "ResourceTypes" else "urn"] = tail
+        return await fixed(request)  # type: ignore[no-any-return]
+    if not head or fixed is not None or (tail is not None and "/" in tail):
+        return await routes.not_found(request)
+    params["endpoint"] = head
+    if tail is None:
+        return await routes.collection(request)
+    if tail == ".search":
+        return await routes.resource_search(request)
+    params["id"] = tail
+    return await routes.resource(request)
 
 
 def _routes() -> list[BaseRoute]:
-    """Every endpoint under every prefix; methods are checked by the handlers (SCIM 405)."""
+    """Every prefix dispatches its own paths; methods are checked by the handlers (SCIM 405)."""
     out: list[BaseRoute] = [
-        Route(prefix + path, endpoint, methods=ALL_METHODS)
-        for prefix in PREFIXES
-        for path, endpoint in _PATHS
+        Route(prefix + "/{rest:path}", _dispatch, methods=ALL_METHODS) for prefix in PREFIXES
     ]
     out.append(Route("/{rest:path}", routes.not_found, methods=ALL_METHODS))
     return out

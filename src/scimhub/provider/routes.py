@@ -25,10 +25,13 @@ def _state(request: Request) -> Any:
 
 
 def context(request: Request) -> Context:
+    """The caller's tenant and profile, and the base URL it used (for meta.location)."""
     principal = _state(request).authenticate(request)
-    path = request.url.path
+    scope = request.scope
+    path = scope["path"]
     prefix = next((p for p in PREFIXES if path.startswith(p + "/")), PREFIXES[0])
-    base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}{prefix}"
+    host = request.headers.get("host") or "{}:{}".format(*scope.get("server") or ("localhost", 80))
+    base = f"{scope.get('scheme', 'http')}://{host}{prefix}"
     return Context(principal.tenant_id, PROFILES[principal.profile], base)
 
 
