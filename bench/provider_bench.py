@@ -2,8 +2,9 @@
 
 For each database (SQLite, PostgreSQL) and each size N, a fresh database is seeded with
 N realistic users (directly through SQLAlchemy Core, in batches), the provider is started
-as one granian worker (asgi, uvloop, as `provider serve` runs it) on one CPU, and a load generator pinned
-to another CPU drives each scenario over keep-alive connections on loopback:
+as one granian worker (asgi, uvloop: as `scimhub provider serve` runs it) pinned to one
+CPU, and a load generator pinned to another CPU drives each scenario over keep-alive
+connections on loopback:
 
   get     GET /Users/{id}                       random seeded ids
   filter  GET /Users?filter=userName eq "..."   random seeded userNames
