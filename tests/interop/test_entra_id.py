@@ -793,3 +793,19 @@ def test_entra_delete_group_removes_it_and_the_users_membership(client, entra_gr
     assert client.delete(f"/Groups/{entra_group}").status_code == 204
     assert_scim_error(client.get(f"/Groups/{entra_group}"), 404)
     assert "groups" not in get(client, f"/Users/{entra_user}")
+
+
+def test_entra_add_work_email_to_user_without_one_creates_it(client):
+    # Entra ID adds a work email through a value-filter path when the user has none yet.
+    uid = create(client, "/Users", {"schemas": [USER_URN_FOR_ADD], "userName": "noemail"})["id"]
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "Add", "path": 'emails[type eq "work"].value', "value": "new@contoso.com"}
+        ],
+    }
+    assert send(client, "PATCH", f"/Users/{uid}", body).status_code == 200
+    assert get(client, f"/Users/{uid}")["emails"] == [{"type": "work", "value": "new@contoso.com"}]
+
+
+USER_URN_FOR_ADD = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
 from .evaluate import matches, validate_filter
-from .filter import Filter, PatchPath, parse_patch_path
+from .filter import And, Compare, Filter, PatchPath, parse_patch_path
 from .patch_values import (
     as_dict,
     as_object,
@@ -269,12 +269,20 @@ def _assign(doc: Doc, t: _Target, value: Any, replace: bool) -> None:
 def _write_matching(doc: Doc, t: _Target, value: Any, replace: bool) -> None:
     """Merge ``value`` into (or set ``t.sub`` on) each element the value filter selects.
 
-    RFC 7644 §3.5.2.3: a filter matching nothing is ``noTarget``; add is treated alike.
+    RFC 7644 §3.5.2.3: a filter matching nothing is ``noTarget``. An ``add`` whose filter
+    is a conjunction of ``eq`` (``emails[type eq "work"].value``) creates the element it
+    describes instead (RFC 7644 §3.5.2.1: an add target that does not exist is added).
     ``attr.sub`` without a filter (``emails.type``) selects every element.
     """
     assert t.attr is not None
     items = _items(_box(doc, t), t.attr.name)
     hits = _select(items, t)
+    seed = _element_from_filter(t.attr, t.filter) if not hits and not replace else None
+    if seed is not None:
+        box = _open_box(doc, t)
+        items = box.setdefault(t.attr.name, [])
+        items.append(seed)
+        hits = [seed]
     if not hits:
         raise NoTarget(f"No value of '{t.attr.name}' matches the path '{t}'")
     for element in hits:
@@ -283,6 +291,17 @@ def _write_matching(doc: Doc, t: _Target, value: Any, replace: bool) -> None:
         element.clear()
         element.update(merged)
     settle_primary(t.attr, items, hits)
+
+
+def _element_from_filter(attr: Attribute, flt: Filter | None) -> Doc | None:
+    """The element a filter of ``eq`` conjuncts describes, or None for any other filter."""
+    if isinstance(flt, And):
+        left, right = _element_from_filter(attr, flt.left), _element_from_filter(attr, flt.right)
+        return None if left is None or right is None else {**left, **right}
+    if isinstance(flt, Compare) and flt.op == "eq" and flt.value is not None:
+        sub = attr.sub(flt.path.attr)
+        return {sub.name: flt.value} if sub is not None else None
+    return None
 
 
 def _remove(doc: Doc, t: _Target, value: Any) -> None:

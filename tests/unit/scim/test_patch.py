@@ -303,9 +303,9 @@ def test_add_with_value_filter_sets_sub_attribute_on_matching_elements():
     assert result["emails"][0]["display"] == "Work" and "display" not in result["emails"][1]
 
 
-def test_add_with_value_filter_matching_nothing_is_no_target():
+def test_add_with_a_non_eq_value_filter_matching_nothing_is_no_target():
     with pytest.raises(NoTarget):
-        patch(FULL_USER, {"op": "add", "path": 'emails[type eq "other"].value', "value": "x"})
+        patch(FULL_USER, {"op": "add", "path": 'emails[type co "oth"].value', "value": "x"})
 
 
 def test_add_extension_attribute_by_urn_path():
@@ -758,3 +758,26 @@ def test_removing_a_required_extension_or_its_required_attribute_is_mutability(p
 def test_documents_without_schemas_are_left_without_schemas():
     result = patch(DEVICE_DOC, {"op": "replace", "path": "serial", "value": "A2"}, rtype=DEVICE)
     assert result == {**DEVICE_DOC, "serial": "A2"}
+
+
+def _op(op: str, path: str, value: Any) -> PatchOperation:
+    body = {"schemas": [PATCH_OP_URN], "Operations": [{"op": op, "path": path, "value": value}]}
+    return parse_patch_request(body)[0]
+
+
+def test_add_through_an_eq_filter_creates_the_missing_element():
+    # Microsoft Entra ID sets a work email this way on users that have none yet.
+    doc = {"schemas": [USER_URN], "userName": "u", "emails": [{"value": "h@x.io", "type": "home"}]}
+    op = _op("add", 'emails[type eq "work"].value', "w@x.io")
+    out = apply_patch(doc, [op], USER_RESOURCE)
+    assert out["emails"] == [
+        {"value": "h@x.io", "type": "home"},
+        {"type": "work", "value": "w@x.io"},
+    ]
+
+
+def test_replace_through_a_filter_matching_nothing_is_still_no_target():
+    doc = {"schemas": [USER_URN], "userName": "u"}
+    op = _op("replace", 'emails[type eq "work"].value', "w@x.io")
+    with pytest.raises(NoTarget):
+        apply_patch(doc, [op], USER_RESOURCE)
