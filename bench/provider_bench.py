@@ -104,11 +104,14 @@ def descendants(pid: int) -> list[int]:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of one process (VmRSS), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of a server (VmRSS of ``pid`` and its workers), in MB."""
+    total = 0
+    for p in descendants(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024 if total else float("nan")
 
 
 class Server:
@@ -528,7 +531,11 @@ def exercise(
         "patch": {"ids": [seeded.ids[i] for i in picks]},
         "post": {},
     }
-    common = {"token": seeded.token, "server_pids": [server.pid], "db_process": db_process}
+    common = {
+        "token": seeded.token,
+        "server_pids": descendants(server.pid),
+        "db_process": db_process,
+    }
     warm = opts.warmup or 1.0
     for key in ("get", "filter", "page"):
         spec = load_spec(opts, server.port, kind=key, status=200, **data[key], **common)
