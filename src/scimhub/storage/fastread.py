@@ -82,9 +82,19 @@ class FastReader:
         after: int | None,
         groups: bool,
     ) -> list[tuple[Any, ...]]:
-        """Rows in storage order: ``offset`` rows skipped, or those after sequence ``after``."""
-        cond, params = ("r.seq > {p}", (after,)) if after is not None else ("1 = 1", ())
-        return self._resources(cond, params, tenant_id, rtype, groups, limit=limit, offset=offset)
+        """Rows in storage order: ``offset`` rows skipped, or those after sequence ``after``.
+
+        The window is chosen on the index alone, so the documents (and ``groups``) of the
+        skipped rows are never read: PostgreSQL computes the select list of rows that
+        OFFSET discards.
+        """
+        later = " AND s.seq > {p}" if after is not None else ""
+        window = (
+            "r.seq IN (SELECT s.seq FROM scim_resources s WHERE s.tenant_id = {p} "
+            f"AND s.resource_type = {{p}}{later} ORDER BY s.seq LIMIT {{p}} OFFSET {{p}})"
+        )
+        params = (tenant_id, rtype, *(() if after is None else (after,)), limit, offset)
+        return self._resources(window, params, tenant_id, rtype, groups)
 
     def count(self, tenant_id: str, rtype: str) -> int:
         sql = f"SELECT count(*) FROM scim_resources r WHERE {self._scope()}"
