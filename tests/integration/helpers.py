@@ -46,6 +46,7 @@ def assert_scim_error(response: Any, status: int, scim_type: str | None = None) 
     body = response.json()
     assert body["schemas"] == [ERROR]
     assert body["status"] == str(status)
+    assert isinstance(body.get("detail"), str) and body["detail"].strip()
     if scim_type is not None:
         assert body.get("scimType") == scim_type, body
     return body

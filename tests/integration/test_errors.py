@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from .helpers import assert_scim_error
+
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -19,19 +21,6 @@ BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MAX_BODY = 262_144  # the test provider's max_body_bytes (tests/conftest.py)
-
-
-def assert_scim_error(r: httpx.Response, status: int, scim_type: str | None = None) -> dict:
-    """``r`` is an RFC 7644 §3.12 Error with ``status``, served as application/scim+json."""
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/scim+json")
-    body = r.json()
-    assert body["schemas"] == [ERROR_URN]
-    assert body["status"] == str(status)
-    assert isinstance(body["detail"], str) and body["detail"].strip()
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type, body
-    return body
 
 
 def create_user(tenant, user_name: str, **attrs: Any) -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+
+from .helpers import assert_scim_error
 
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_URN = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -16,18 +17,6 @@ PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 PROFITCO_ROOT = "/app/rest/platform/auth/scim/v2"
-
-
-def assert_scim_error(r: httpx.Response, status: int, scim_type: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/scim+json")
-    body = r.json()
-    assert body["schemas"] == [ERROR_URN]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type, body
-    return body
 
 
 def create_user(t, user_name: str, **attrs: Any) -> dict:

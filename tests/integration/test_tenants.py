@@ -14,24 +14,14 @@ from conftest import Tenant, make_tenant
 from scimhub.storage.tables import tokens
 from scimhub.storage.tenants import TenantStore
 
+from .helpers import assert_scim_error
+
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SEARCH_URN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 PROFITCO_ROOT = "/app/rest/platform/auth/scim/v2"
-
-
-def assert_scim_error(r: httpx.Response, status: int, scim_type: str | None = None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/scim+json")
-    body = r.json()
-    assert body["schemas"] == [ERROR_URN]
-    assert body["status"] == str(status)
-    assert body["detail"]
-    if scim_type is not None:
-        assert body.get("scimType") == scim_type, body
-    return body
 
 
 def create_user(t: Tenant, user_name: str, **attrs: object) -> dict:

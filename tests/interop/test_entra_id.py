@@ -383,11 +383,6 @@ E7_FILTER_MANAGER_CHECK = (
 
 
 @pytest.fixture
-def client(tenant):
-    return tenant.client
-
-
-@pytest.fixture
 def entra_user(client):
     """The user Entra creates first (E8); later requests patch it."""
     return create(client, "/Users", E8_CREATE_USER)["id"]

@@ -154,11 +154,6 @@ PROFITCO_PREFIX = "/app/rest/platform/auth/scim/v2"
 
 
 @pytest.fixture
-def client(tenant):
-    return tenant.client
-
-
-@pytest.fixture
 def jc_user(client):
     return create(client, "/Users", J3_CREATE_USER)["id"]
 

@@ -189,11 +189,6 @@ OKTA_GROUP_ID = "abf4dd94-a4c0-4f67-89c9-76b03340cb9b"
 
 
 @pytest.fixture
-def client(tenant):
-    return tenant.client
-
-
-@pytest.fixture
 def okta_user(client):
     """The user Okta provisions (O12); its id replaces the captured one."""
     return create(client, "/Users", O12_CREATE_USER)["id"]
