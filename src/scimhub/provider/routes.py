@@ -16,7 +16,6 @@ from scimhub.storage.resources import matches_etag
 from . import discovery
 from .http import read_json, resource_response, scim_response
 from .profiles import PREFIXES, PROFILES
-from .search_root import root_search
 from .service import Context, ScimService
 
 
@@ -75,7 +74,7 @@ async def server_search(request: Request) -> Response:
     _allow(request, "POST")
     ctx = context(request)
     query = query_from_search(await body_of(request))
-    return scim_response(root_search(_service(request), ctx, query))
+    return scim_response(_service(request).search_all(ctx, query))
 
 
 async def resource(request: Request) -> Response:

@@ -109,8 +109,8 @@ class ScimService:
         projections = {r.name: projection_for(r, query, lenient) for r in rtypes}
         flt = self._filter(query.filter, rtypes, lenient)
         sort_by = resolve_sort(query.sort_by, rtypes, lenient)
-        fp = fingerprint(ctx.tenant_id, [r.name for r in rtypes], query.filter, query.sort_by)
-        fp = fingerprint(fp, query.descending)
+        names = [r.name for r in rtypes]
+        fp = fingerprint(ctx.tenant_id, names, query.filter, query.sort_by, query.descending)
         spec = SearchSpec(flt, sort_by, query.descending, limit=self._limit(query.count))
         spec = replace(spec, **self._position(query, fp))
         related = _related_any(rtypes, projections)
@@ -144,10 +144,6 @@ class ScimService:
         flt = parse_filter(text, max_length=s.max_filter_length, max_nodes=s.max_filter_nodes)
         _resolvable_somewhere(rtypes, lenient, lambda r: resolve_filter(flt, r))
         return flt
-
-    def window(self, count: int | None) -> int:
-        """The page size for a requested ``count``: the default, capped at maxPageSize."""
-        return self._limit(count)
 
     def _limit(self, count: int | None) -> int:
         if count is None:

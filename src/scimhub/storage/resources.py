@@ -8,7 +8,8 @@ the version, so concurrent writers are serialised and lost updates detected.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -114,7 +115,7 @@ class ResourceStore:
         row: Doc = {"id": rid, "tenant_id": tenant_id, "resource_type": rtype.name, "doc": body}
         row |= {"version": 1, "created": ts, "last_modified": ts, **index_columns(rtype, body)}
         row["password_hash"] = hash_password(password) if password else None
-        with _unique(rtype, body), write_tx(self.engine) as conn:
+        with _unique(body), write_tx(self.engine) as conn:
             seq = conn.execute(insert(resources).returning(resources.c.seq), row).scalar_one()
             loc = _Loc(conn, tenant_id, rtype, seq)
             _sync(loc, body, member_list, fresh=True, ts=ts)
@@ -154,7 +155,7 @@ class ResourceStore:
                 member_list = member_list or []
             if _unchanged(row.doc, current, new_body, password, member_list):
                 return _attach(loc, stored_doc(rtype, row), Related())
-            with _unique(rtype, new_body):
+            with _unique(new_body):
                 doc, ts = _write(loc, row, new_body, password)
                 _sync(loc, doc, member_list, fresh=False, ts=ts)
                 if rtype.name == "Group" and doc.get("displayName") != row.doc.get("displayName"):
@@ -285,16 +286,10 @@ def _check_precondition(if_match: str | None, version: int) -> None:
         )
 
 
-class _unique:
+@contextmanager
+def _unique(doc: Doc) -> Iterator[None]:
     """Translate a userName unique-index violation into a 409 uniqueness error."""
-
-    def __init__(self, rtype: ResourceType, doc: Doc) -> None:
-        self.rtype = rtype
-        self.doc = doc
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        if isinstance(exc, IntegrityError):
-            raise Uniqueness(f"userName '{self.doc.get('userName')}' is already in use") from exc
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Uniqueness(f"userName '{doc.get('userName')}' is already in use") from exc
