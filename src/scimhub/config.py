@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     max_bulk_operations: int = 1000
     cursor_timeout_seconds: int = 3600
     cursor_secret: str | None = Field(default=None, description="HMAC key for cursors")
+    secret_key: str | None = Field(
+        default=None,
+        description="Fernet key for application tokens; default: a 0600 key file in data_dir",
+    )
+    idm_verify_timeout_seconds: float = Field(
+        default=10.0, description="How long activation waits for the target's answer"
+    )
+    max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
 
     @property
     def resolved_database_url(self) -> str:

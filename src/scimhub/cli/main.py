@@ -8,6 +8,8 @@ from scimhub.config import Settings
 from scimhub.storage import migrate
 from scimhub.storage.db import make_engine
 
+from .apps import apps, catalog
+from .hub_commands import apikey, serve
 from .provider import provider
 
 
@@ -33,6 +35,10 @@ def db_upgrade(settings: Settings) -> None:
 
 
 cli.add_command(provider)
+cli.add_command(serve)
+cli.add_command(apikey)
+cli.add_command(catalog)
+cli.add_command(apps)
 
 
 @cli.command()

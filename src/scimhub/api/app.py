@@ -1,0 +1,56 @@
+"""The hub's REST API app factory: routers, authentication and one error renderer."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from scimhub.config import Settings
+from scimhub.hub import Hub, build_hub
+from scimhub.problems import Problem
+
+from . import applications, catalog, directory
+from .deps import Unauthorized, require_api_key
+from .limits import BodyLimit
+
+__all__ = ["create_api"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """The scimhub hub: the directory (users, user groups), the application catalog,
+applications with their IdM (SCIM provisioning) integrations, and group bindings.
+
+Authenticate with `Authorization: Bearer <key>`; create keys with `scimhub apikey create`.
+Errors are JSON objects `{"error": code, "detail": message}` with a matching HTTP status."""
+
+
+def create_api(settings: Settings, engine: Engine, hub: Hub | None = None) -> FastAPI:
+    """The REST API on ``engine``; ``hub`` may be given to share services with other parts."""
+    app = FastAPI(title="scimhub hub API", version="1", description=DESCRIPTION)
+    app.state.hub = hub or build_hub(settings, engine)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    secured = [Depends(require_api_key)]
+    for module in (directory, catalog, applications):
+        app.include_router(module.router, prefix="/api/v1", dependencies=secured)
+    _register_errors(app)
+    return app
+
+
+def _register_errors(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def problem(_: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:
+        body = {"error": "unauthorized", "detail": str(exc)}
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unexpected error on %s %s", request.method, request.url.path)
+        body = {"error": "internal", "detail": "An unexpected error occurred; see the server log"}
+        return JSONResponse(body, status_code=500)

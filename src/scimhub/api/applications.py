@@ -1,0 +1,283 @@
+"""Application endpoints: instances, portal image, group bindings and the IdM integration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from scimhub.applications.bindings import Binding, BindingChange
+from scimhub.applications.idm import Activation
+from scimhub.applications.models import Application, IdmStatus
+
+from .deps import HubDep
+
+router = APIRouter(tags=["applications"])
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    catalog_key: str = Field(description="A catalog entry key, e.g. 'profitco' or 'scim2'")
+    label: str = Field(description="The display label (required)")
+    description: str = ""
+    show_in_portal: bool = True
+    bookmark_url: str | None = None
+
+
+class ApplicationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str | None = None
+    description: str | None = None
+    show_in_portal: bool | None = None
+    bookmark_url: str | None = None
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    catalog_key: str
+    label: str
+    description: str
+    show_in_portal: bool
+    bookmark_url: str | None
+    image_sha256: str | None
+    idm_state: str
+    created: datetime
+    updated: datetime
+
+    @classmethod
+    def of(cls, a: Application) -> ApplicationOut:
+        return cls(
+            id=a.id,
+            catalog_key=a.catalog_key,
+            label=a.label,
+            description=a.description,
+            show_in_portal=a.show_in_portal,
+            bookmark_url=a.bookmark_url,
+            image_sha256=a.image_sha256,
+            idm_state=a.idm_state.value,
+            created=a.created,
+            updated=a.updated,
+        )
+
+
+class ApplicationPageOut(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+class DeleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    applications: list[str] = Field(description="Ids (or unique labels) of the applications")
+    confirm_count: int = Field(description="The number of applications being deleted")
+
+
+class DeletedOut(BaseModel):
+    deleted: list[ApplicationOut]
+    message: str
+
+
+class ImageOut(BaseModel):
+    content_type: str
+    sha256: str
+    size: int
+
+
+class GroupsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    groups: list[str] = Field(description="User group ids or names")
+
+
+class BindingOut(BaseModel):
+    group_id: str
+    group_name: str
+    member_count: int
+    created: datetime
+
+    @classmethod
+    def of(cls, b: Binding) -> BindingOut:
+        return cls(
+            group_id=b.group_id,
+            group_name=b.group_name,
+            member_count=b.member_count,
+            created=b.created,
+        )
+
+
+class BindingChangeOut(BaseModel):
+    changed: list[str]
+    unchanged: list[str]
+
+    @classmethod
+    def of(cls, c: BindingChange) -> BindingChangeOut:
+        return cls(changed=c.changed, unchanged=c.unchanged)
+
+
+class IdmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region: str | None = Field(None, description="A region key of the catalog entry")
+    base_url: str | None = Field(None, description="A typed base URL (instead of a region)")
+    token: str | None = Field(None, description="The application's SCIM key; write-only")
+    options: dict[str, bool] | None = None
+
+
+class ActivateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region: str | None = None
+    base_url: str | None = None
+    token: str | None = None
+
+
+class IdmOut(BaseModel):
+    state: str
+    region: str | None
+    base_url: str | None
+    token_hint: str | None = Field(description="The token's last four characters, '…abcd'")
+    options: dict[str, bool]
+    capabilities: dict[str, Any] | None
+    last_check: dict[str, Any] | None
+    verified_at: datetime | None
+    activated_at: datetime | None
+    deactivated_at: datetime | None
+
+    @classmethod
+    def of(cls, s: IdmStatus) -> IdmOut:
+        return cls(
+            state=s.state.value,
+            region=s.region,
+            base_url=s.base_url,
+            token_hint=s.token_hint,
+            options=s.options,
+            capabilities=s.capabilities,
+            last_check=s.last_check,
+            verified_at=s.verified_at,
+            activated_at=s.activated_at,
+            deactivated_at=s.deactivated_at,
+        )
+
+
+class ActivationOut(BaseModel):
+    activated: bool
+    message: str
+    outcome: str
+    elapsed_ms: float
+    idm: IdmOut
+
+    @classmethod
+    def of(cls, a: Activation) -> ActivationOut:
+        return cls(
+            activated=True,
+            message=a.message,
+            outcome=str(a.verification.outcome),
+            elapsed_ms=round(a.verification.elapsed_ms, 1),
+            idm=IdmOut.of(a.status),
+        )
+
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.get("/applications", summary="List applications by label, with search")
+def list_applications(
+    hub: HubDep, q: str | None = None, limit: Limit = 50, after: str | None = None
+) -> ApplicationPageOut:
+    page = hub.applications.list(q=q, limit=limit, after=after)
+    return ApplicationPageOut(
+        items=[ApplicationOut.of(a) for a in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/applications", status_code=201, summary="Create an application from the catalog")
+def create_application(hub: HubDep, body: ApplicationIn, response: Response) -> ApplicationOut:
+    app = hub.applications.create(**body.model_dump())
+    response.headers["Location"] = f"/api/v1/applications/{app.id}"
+    return ApplicationOut.of(app)
+
+
+@router.get("/applications/{ref}", summary="One application, by id or unique label")
+def get_application(hub: HubDep, ref: str) -> ApplicationOut:
+    return ApplicationOut.of(hub.applications.get(ref))
+
+
+@router.patch("/applications/{ref}", summary="Edit an application's label, description, ...")
+def edit_application(hub: HubDep, ref: str, body: ApplicationPatch) -> ApplicationOut:
+    return ApplicationOut.of(hub.applications.edit(ref, **body.model_dump(exclude_unset=True)))
+
+
+@router.post("/applications/delete", summary="Delete applications; confirm with their count")
+def delete_applications(hub: HubDep, body: DeleteIn) -> DeletedOut:
+    gone = hub.applications.delete(body.applications, confirm_count=body.confirm_count)
+    return DeletedOut(
+        deleted=[ApplicationOut.of(a) for a in gone], message=f"{len(gone)} application(s) deleted"
+    )
+
+
+@router.delete("/applications/{ref}", status_code=204, summary="Delete one application")
+def delete_application(
+    hub: HubDep, ref: str, confirm_count: Annotated[int, Query(description="Must be 1")]
+) -> Response:
+    hub.applications.delete([ref], confirm_count=confirm_count)
+    return Response(status_code=204)
+
+
+@router.put("/applications/{ref}/image", summary="Upload the user portal image (raw body)")
+async def put_image(hub: HubDep, ref: str, request: Request) -> ImageOut:
+    image = hub.applications.set_image(ref, await request.body())
+    return ImageOut(content_type=image.content_type, sha256=image.sha256, size=len(image.data))
+
+
+@router.get("/applications/{ref}/image", summary="The user portal image", response_class=Response)
+def get_image(hub: HubDep, ref: str) -> Response:
+    image = hub.applications.image(ref)
+    headers = {
+        "ETag": f'"{image.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'",
+    }
+    return Response(image.data, media_type=image.content_type, headers=headers)
+
+
+@router.delete("/applications/{ref}/image", status_code=204, summary="Remove the image")
+def delete_image(hub: HubDep, ref: str) -> Response:
+    hub.applications.remove_image(ref)
+    return Response(status_code=204)
+
+
+@router.get("/applications/{ref}/groups", summary="User groups bound to the application")
+def list_bindings(hub: HubDep, ref: str) -> list[BindingOut]:
+    return [BindingOut.of(b) for b in hub.bindings.list(ref)]
+
+
+@router.post("/applications/{ref}/groups", summary="Bind user groups to the application")
+def bind_groups(hub: HubDep, ref: str, body: GroupsIn) -> BindingChangeOut:
+    return BindingChangeOut.of(hub.bindings.bind(ref, body.groups))
+
+
+@router.post("/applications/{ref}/groups/unbind", summary="Unbind user groups")
+def unbind_groups(hub: HubDep, ref: str, body: GroupsIn) -> BindingChangeOut:
+    return BindingChangeOut.of(hub.bindings.unbind(ref, body.groups))
+
+
+@router.get("/applications/{ref}/idm", summary="The IdM integration (token shown as …last4)")
+def get_idm(hub: HubDep, ref: str) -> IdmOut:
+    return IdmOut.of(hub.idm.get(ref))
+
+
+@router.put("/applications/{ref}/idm", summary="Configure the base URL, token and options")
+def configure_idm(hub: HubDep, ref: str, body: IdmIn) -> IdmOut:
+    return IdmOut.of(hub.idm.configure(ref, **body.model_dump()))
+
+
+@router.post(
+    "/applications/{ref}/idm/activate",
+    summary="Verify the connection and activate (422 with the reason if not verified)",
+)
+def activate_idm(hub: HubDep, ref: str, body: ActivateIn | None = None) -> ActivationOut:
+    given = body.model_dump() if body else {}
+    return ActivationOut.of(hub.idm.activate(ref, **given))
+
+
+@router.post("/applications/{ref}/idm/deactivate", summary="Deactivate the IdM connection")
+def deactivate_idm(hub: HubDep, ref: str) -> IdmOut:
+    return IdmOut.of(hub.idm.deactivate(ref))

@@ -1,0 +1,259 @@
+"""Applications: instances of catalog connectors, with their portal settings and image."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
+
+from scimhub.problems import Invalid, NotFound, Refused
+from scimhub.storage.hub_tables import application_images, applications, idm_integrations
+from scimhub.storage.keyset import decode_after, encode_after
+from scimhub.storage.resources import now_utc
+from scimhub.storage.transactions import read_tx, write_tx
+
+from .catalog import catalog_entry
+from .images import checked_image
+from .models import Application, ApplicationPage, IdmState, Image
+
+__all__ = ["Applications"]
+
+_EDITABLE = ("label", "description", "show_in_portal", "bookmark_url")
+MAX_PAGE = 500
+
+
+class Applications:
+    def __init__(self, engine: Engine, *, max_image_bytes: int = 524_288) -> None:
+        self.engine = engine
+        self.max_image_bytes = max_image_bytes
+
+    def create(
+        self,
+        *,
+        catalog_key: str,
+        label: str,
+        description: str = "",
+        show_in_portal: bool = True,
+        bookmark_url: str | None = None,
+    ) -> Application:
+        """Create an application from a catalog entry, with an unconfigured IdM integration."""
+        entry = catalog_entry(catalog_key)
+        now = now_utc()
+        fields = _checked(
+            {
+                "label": label,
+                "description": description,
+                "show_in_portal": show_in_portal,
+                "bookmark_url": bookmark_url,
+            }
+        )
+        row = {"id": str(uuid.uuid4()), "catalog_key": entry.key, "created": now, "updated": now}
+        idm = {
+            "app_id": row["id"],
+            "status": IdmState.UNCONFIGURED.value,
+            "generation": 0,
+            "options": entry.default_options(),
+            "updated": now,
+        }
+        with write_tx(self.engine) as conn:
+            conn.execute(insert(applications), [row | fields])
+            conn.execute(insert(idm_integrations), [idm])
+            return _load(conn, row["id"])
+
+    def get(self, ref: str) -> Application:
+        """An application by id, or by label when exactly one application has it."""
+        with read_tx(self.engine) as conn:
+            return _load(conn, resolve(conn, ref))
+
+    def list(
+        self, *, q: str | None = None, limit: int = 50, after: str | None = None
+    ) -> ApplicationPage:
+        """Applications by label; ``q`` matches labels containing it (case-insensitive)."""
+        limit = max(1, min(limit, MAX_PAGE))
+        query = _selected().order_by(applications.c.label_ci, applications.c.id).limit(limit + 1)
+        if q:
+            query = query.where(
+                applications.c.label_ci.contains(q.strip().lower(), autoescape=True)
+            )
+        if after:
+            key = tuple_(applications.c.label_ci, applications.c.id)
+            query = query.where(key > tuple_(*decode_after(after, 2)))
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(query).all()
+        items = [_application(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return ApplicationPage(
+            items, encode_after(items[-1].label.lower(), items[-1].id) if more else None
+        )
+
+    def edit(self, ref: str, **changes: Any) -> Application:
+        unknown = set(changes) - set(_EDITABLE)
+        if unknown:
+            raise Invalid(f"Cannot edit {', '.join(sorted(unknown))} of an application")
+        fields = _checked({k: v for k, v in changes.items()})
+        with write_tx(self.engine) as conn:
+            app_id = resolve(conn, ref)
+            if fields:
+                conn.execute(
+                    update(applications)
+                    .where(applications.c.id == app_id)
+                    .values(**fields, updated=now_utc())
+                )
+            return _load(conn, app_id)
+
+    def delete(self, refs: Sequence[str], *, confirm_count: int) -> list[Application]:
+        """Delete applications at once; ``confirm_count`` must be how many are deleted.
+
+        Nothing is deleted if any of them still has an active IdM integration.
+        """
+        with write_tx(self.engine) as conn:
+            ids = list(dict.fromkeys(resolve(conn, ref) for ref in refs))
+            if not ids:
+                raise Invalid("Choose at least one application to delete")
+            if confirm_count != len(ids):
+                raise Refused(
+                    f"You are deleting {len(ids)} application(s): enter {len(ids)} "
+                    f"to confirm (got {confirm_count})"
+                )
+            gone = [_load(conn, app_id, lock=True) for app_id in ids]
+            _refuse_active(gone)
+            conn.execute(delete(applications).where(applications.c.id.in_(ids)))
+        return gone
+
+    def set_image(self, ref: str, data: bytes) -> Image:
+        image = checked_image(data, self.max_image_bytes)
+        row = {
+            "content_type": image.content_type,
+            "sha256": image.sha256,
+            "data": image.data,
+            "updated": now_utc(),
+        }
+        with write_tx(self.engine) as conn:
+            app_id = resolve(conn, ref)
+            conn.execute(delete(application_images).where(application_images.c.app_id == app_id))
+            conn.execute(insert(application_images), [row | {"app_id": app_id}])
+            _touch(conn, app_id)
+        return image
+
+    def image(self, ref: str) -> Image:
+        with read_tx(self.engine) as conn:
+            app_id = resolve(conn, ref)
+            row = conn.execute(
+                select(application_images).where(application_images.c.app_id == app_id)
+            ).first()
+        if row is None:
+            raise NotFound("This application has no user portal image")
+        return Image(row.content_type, row.sha256, bytes(row.data))
+
+    def remove_image(self, ref: str) -> None:
+        with write_tx(self.engine) as conn:
+            app_id = resolve(conn, ref)
+            conn.execute(delete(application_images).where(application_images.c.app_id == app_id))
+            _touch(conn, app_id)
+
+
+def resolve(conn: Connection, ref: str) -> str:
+    """The id of the application ``ref`` names: an id, or a label that is unique."""
+    ref = ref.strip()
+    by_id = conn.execute(select(applications.c.id).where(applications.c.id == ref)).first()
+    if by_id is not None:
+        return str(by_id.id)
+    rows = conn.execute(
+        select(applications.c.id).where(applications.c.label_ci == ref.lower()).limit(11)
+    ).all()
+    if not rows:
+        raise NotFound(f"No application with id or label '{ref}'")
+    if len(rows) > 1:
+        ids = ", ".join(r.id for r in rows[:10])
+        raise Refused(f"{len(rows)} applications are labelled '{ref}'; use an id ({ids})")
+    return str(rows[0].id)
+
+
+def _refuse_active(apps: list[Application]) -> None:
+    active = [a for a in apps if a.idm_state is IdmState.ACTIVE]
+    if active:
+        names = ", ".join(f"'{a.label}'" for a in active)
+        raise Refused(
+            f"Cannot delete {names}: the IdM integration is active. Deactivate the IdM "
+            "connection first, then delete the application. Nothing was deleted."
+        )
+
+
+def _selected() -> Any:
+    return (
+        select(applications, idm_integrations.c.status, application_images.c.sha256)
+        .join(idm_integrations, idm_integrations.c.app_id == applications.c.id)
+        .outerjoin(application_images, application_images.c.app_id == applications.c.id)
+    )
+
+
+def _load(conn: Connection, app_id: str, *, lock: bool = False) -> Application:
+    query = _selected().where(applications.c.id == app_id)
+    if lock:
+        query = query.with_for_update(of=idm_integrations)
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"No application with id '{app_id}'")
+    return _application(row)
+
+
+def _application(r: Any) -> Application:
+    return Application(
+        r.id,
+        r.catalog_key,
+        r.label,
+        r.description,
+        r.show_in_portal,
+        r.bookmark_url,
+        r.sha256,
+        IdmState(r.status),
+        r.created,
+        r.updated,
+    )
+
+
+def _touch(conn: Connection, app_id: str) -> None:
+    conn.execute(update(applications).where(applications.c.id == app_id).values(updated=now_utc()))
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validated column values for the given application fields."""
+    out: dict[str, Any] = {}
+    if "label" in fields:
+        label = _text(fields["label"], "label", 200)
+        if not label:
+            raise Invalid("The display label is required")
+        out |= {"label": label, "label_ci": label.lower()}
+    if "description" in fields:
+        out["description"] = _text(fields["description"] or "", "description", 2000)
+    if "show_in_portal" in fields:
+        if not isinstance(fields["show_in_portal"], bool):
+            raise Invalid("show_in_portal must be true or false")
+        out["show_in_portal"] = fields["show_in_portal"]
+    if "bookmark_url" in fields:
+        out["bookmark_url"] = _bookmark(fields["bookmark_url"])
+    return out
+
+
+def _text(value: Any, name: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"The {name} must be text")
+    value = value.strip()
+    if "\x00" in value:
+        raise Invalid(f"The {name} contains a NUL character")
+    if len(value) > limit:
+        raise Invalid(f"The {name} is longer than {limit} characters")
+    return value
+
+
+def _bookmark(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    url = _text(value, "bookmark URL", 2048)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("The bookmark URL must be an http(s) URL with a host")
+    return url

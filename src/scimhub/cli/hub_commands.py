@@ -1,0 +1,65 @@
+"""`scimhub serve` (the hub) and `scimhub apikey` (keys for the hub's REST API)."""
+
+from __future__ import annotations
+
+import click
+
+from scimhub.config import Settings
+from scimhub.hub import Hub
+
+from .hubctx import open_hub, pass_hub
+from .output import when
+
+__all__ = ["apikey", "serve", "serve_hub"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the hub: its REST API (OpenAPI at /openapi.json, docs at /docs)."""
+    serve_hub(open_hub(settings), host, port)
+
+
+def serve_hub(hub: Hub, host: str, port: int) -> None:
+    import uvicorn
+
+    from scimhub.api import create_api
+
+    app = create_api(hub.settings, hub.engine, hub)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@click.group()
+def apikey() -> None:
+    """Keys for the hub's REST API. A key is shown once, when it is created."""
+
+
+@apikey.command("create")
+@click.option("--label", default=None)
+@pass_hub
+def apikey_create(hub: Hub, label: str | None) -> None:
+    """Print a new API key, alone on standard output."""
+    key, info = hub.api_keys.create(label)
+    click.echo(f"Created API key {info.prefix}…", err=True)
+    click.echo(key)
+
+
+@apikey.command("list")
+@pass_hub
+def apikey_list(hub: Hub) -> None:
+    click.echo("PREFIX\tLABEL\tCREATED\tLAST USED\tSTATUS")
+    for k in hub.api_keys.list():
+        status = "revoked" if k.revoked else "active"
+        click.echo(
+            f"{k.prefix}\t{k.label or '-'}\t{when(k.created)}\t{when(k.last_used)}\t{status}"
+        )
+
+
+@apikey.command("revoke")
+@click.argument("prefix_or_id")
+@pass_hub
+def apikey_revoke(hub: Hub, prefix_or_id: str) -> None:
+    k = hub.api_keys.revoke(prefix_or_id)
+    click.echo(f"Revoked API key {k.prefix}…")

@@ -1,0 +1,1 @@
+"""The hub's directory: users (with states), user groups and memberships."""

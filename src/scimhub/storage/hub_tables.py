@@ -1,0 +1,160 @@
+"""The hub's tables: directory, applications, IdM integrations and admin API keys.
+
+They share the provider's ``metadata`` (one Alembic history) but no rows: the hub and the
+provider meet only over HTTP, even when they run on one database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+from .tables import Timestamp, metadata
+
+#: Directory users. ``*_ci`` columns hold the lower-cased value for case-insensitive uniqueness.
+directory_users = Table(
+    "directory_users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(128), nullable=False),
+    Column("username_ci", String(128), nullable=False, unique=True),
+    Column("email", String(320), nullable=False),
+    Column("email_ci", String(320), nullable=False, unique=True),
+    Column("firstname", String(200), nullable=False, default=""),
+    Column("lastname", String(200), nullable=False, default=""),
+    Column("department", String(200), nullable=False, default=""),
+    Column("job_title", String(200), nullable=False, default=""),
+    Column("state", String(16), nullable=False),
+    Column("created", Timestamp, nullable=False),
+    Column("updated", Timestamp, nullable=False),
+    Index("ix_directory_users_state", "state", "username_ci"),
+)
+
+directory_groups = Table(
+    "directory_groups",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_ci", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("created", Timestamp, nullable=False),
+    Column("updated", Timestamp, nullable=False),
+)
+
+directory_memberships = Table(
+    "directory_memberships",
+    metadata,
+    Column(
+        "group_id",
+        String(36),
+        ForeignKey("directory_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "user_id",
+        String(36),
+        ForeignKey("directory_users.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created", Timestamp, nullable=False),
+    Index("ix_directory_memberships_user", "user_id"),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("catalog_key", String(64), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("label_ci", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("show_in_portal", Boolean, nullable=False, default=True),
+    Column("bookmark_url", String(2048), nullable=True),
+    Column("created", Timestamp, nullable=False),
+    Column("updated", Timestamp, nullable=False),
+    Index("ix_applications_label", "label_ci"),
+)
+
+#: The user portal image, stored in the database so a backup holds everything.
+application_images = Table(
+    "application_images",
+    metadata,
+    Column(
+        "app_id",
+        String(36),
+        ForeignKey("applications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("content_type", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("updated", Timestamp, nullable=False),
+)
+
+#: One IdM (SCIM provisioning) integration per application. The token is Fernet ciphertext.
+idm_integrations = Table(
+    "idm_integrations",
+    metadata,
+    Column(
+        "app_id",
+        String(36),
+        ForeignKey("applications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("region", String(32), nullable=True),
+    Column("base_url", String(2048), nullable=True),
+    Column("token_ciphertext", Text, nullable=True),
+    Column("token_last4", String(4), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("capabilities", JSON, nullable=True),
+    Column("last_check", JSON, nullable=True),
+    Column("verified_at", Timestamp, nullable=True),
+    Column("activated_at", Timestamp, nullable=True),
+    Column("deactivated_at", Timestamp, nullable=True),
+    #: Bumped on every (de)activation: work started under an older generation stops.
+    Column("generation", Integer, nullable=False, default=0),
+    Column("updated", Timestamp, nullable=False),
+)
+
+app_group_bindings = Table(
+    "app_group_bindings",
+    metadata,
+    Column(
+        "app_id",
+        String(36),
+        ForeignKey("applications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "group_id",
+        String(36),
+        ForeignKey("directory_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created", Timestamp, nullable=False),
+    Index("ix_app_group_bindings_group", "group_id"),
+)
+
+#: Keys for the hub's REST API, stored as SHA-256 digests like provider tokens.
+admin_api_keys = Table(
+    "admin_api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=True),
+    Column("created", Timestamp, nullable=False),
+    Column("last_used", Timestamp, nullable=True),
+    Column("revoked", Timestamp, nullable=True),
+)
