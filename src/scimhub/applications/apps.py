@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -61,7 +62,7 @@ class Applications:
         with write_tx(self.engine) as conn:
             conn.execute(insert(applications), [row | fields])
             conn.execute(insert(idm_integrations), [idm])
-            return _load(conn, row["id"])
+            return _load(conn, str(row["id"]))
 
     def get(self, ref: str) -> Application:
         """An application by id, or by label when exactly one application has it."""
@@ -104,7 +105,7 @@ class Applications:
                 )
             return _load(conn, app_id)
 
-    def delete(self, refs: Sequence[str], *, confirm_count: int) -> list[Application]:
+    def delete(self, refs: Sequence[str], *, confirm_count: int) -> builtins.list[Application]:
         """Delete applications at once; ``confirm_count`` must be how many are deleted.
 
         Nothing is deleted if any of them still has an active IdM integration.
@@ -169,7 +170,7 @@ def resolve(conn: Connection, ref: str) -> str:
     if len(rows) > 1:
         ids = ", ".join(r.id for r in rows[:10])
         raise Refused(f"{len(rows)} applications are labelled '{ref}'; use an id ({ids})")
-    return str(rows[0].id)
+    return str(rows[0][0])
 
 
 def _refuse_active(apps: list[Application]) -> None:
@@ -241,12 +242,12 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
 def _text(value: Any, name: str, limit: int) -> str:
     if not isinstance(value, str):
         raise Invalid(f"The {name} must be text")
-    value = value.strip()
-    if "\x00" in value:
+    text: str = value.strip()
+    if "\x00" in text:
         raise Invalid(f"The {name} contains a NUL character")
-    if len(value) > limit:
+    if len(text) > limit:
         raise Invalid(f"The {name} is longer than {limit} characters")
-    return value
+    return text
 
 
 def _bookmark(value: Any) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,7 +93,7 @@ class Bindings:
             rows = conn.execute(query.where(app_group_bindings.c.app_id == app_id)).all()
         return [Binding(r.app_id, r.group_id, r.name, int(r.n), r.created) for r in rows]
 
-    def applications_of_group(self, group_id: str) -> list[tuple[str, str]]:
+    def applications_of_group(self, group_id: str) -> builtins.list[tuple[str, str]]:
         """(id, label) of the applications a group is bound to."""
         query = (
             select(applications.c.id, applications.c.label)
@@ -104,7 +105,7 @@ class Bindings:
             return [(r.id, r.label) for r in conn.execute(query)]
 
 
-def _groups(conn: Connection, refs: Sequence[str]) -> list[tuple[str, str]]:
+def _groups(conn: Connection, refs: Sequence[str]) -> builtins.list[tuple[str, str]]:
     """(id, name) of each named group (by id or name, case-insensitive), in order."""
     wanted = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
     if not wanted:

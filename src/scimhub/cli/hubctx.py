@@ -50,7 +50,7 @@ def pass_hub(command: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(command)
     @click.pass_obj
-    def wrapper(settings: Settings, *args: object, **kwargs: object) -> T:
+    def wrapper(settings: Settings, /, *args: object, **kwargs: object) -> T:
         return reports_problems(command)(open_hub(settings), *args, **kwargs)
 
     return wrapper

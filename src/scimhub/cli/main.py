@@ -43,23 +43,26 @@ cli.add_command(apps)
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--tenant", default="demo", show_default=True)
-@click.option("--profile", default="profitco", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int, help="The hub's port")
+@click.option("--provider-port", default=8001, show_default=True, type=int)
+@click.option("--tenant", default="demo", show_default=True, help="The provider tenant")
 @click.pass_obj
-def demo(settings: Settings, host: str, port: int, tenant: str, profile: str) -> None:
-    """Upgrade the database, ensure a demo tenant, issue a token and start the provider."""
-    from .provider import ensure_demo, serve_provider
+def demo(settings: Settings, host: str, port: int, provider_port: int, tenant: str) -> None:
+    """What `make run` starts: the hub, a local Profit.co-like provider and a demo setup."""
+    from .demo import DemoUrls, describe, seed_demo, start_provider
+    from .hub_commands import serve_hub
+    from .hubctx import open_hub
 
-    token = ensure_demo(settings, tenant, profile)
-    base = f"http://{host}:{port}/scim/v2"
-    click.echo(f"\nscimhub SCIM 2.0 provider: tenant '{tenant}' ({profile} profile)")
-    click.echo(f"  base URL : {base}")
-    click.echo(f"  also at  : http://{host}:{port}/app/rest/platform/auth/scim/v2 (Profit.co)")
-    click.echo(f"  token    : {token}")
-    click.echo("\nTry it:")
-    click.echo(f"  curl -H 'Authorization: Bearer {token}' {base}/Users\n")
-    serve_provider(settings, host, port)
+    hub = open_hub(settings)
+    urls = DemoUrls(f"http://{host}:{port}", f"http://{host}:{provider_port}", tenant)
+    child = start_provider(host, provider_port)
+    try:
+        scim_key, api_key = seed_demo(hub, urls)
+        click.echo(describe(urls, scim_key, api_key))
+        serve_hub(hub, host, port)
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ import click
 
 from scimhub.config import Settings
 from scimhub.provider.profiles import PROFILES
-from scimhub.storage import migrate
 from scimhub.storage.db import make_engine
 from scimhub.storage.tenants import TenantError, TenantStore
 
@@ -125,16 +124,3 @@ def token_revoke(settings: Settings, prefix_or_id: str) -> None:
     except TenantError as exc:
         _fail(exc)
     click.echo(f"Revoked {t.prefix}… of tenant '{t.tenant_name}'")
-
-
-def ensure_demo(settings: Settings, name: str, profile: str) -> str:
-    """Upgrade the schema, make sure tenant ``name`` exists, and issue a fresh token."""
-    engine = make_engine(settings.resolved_database_url)
-    migrate.upgrade(engine)
-    store = TenantStore(engine)
-    try:
-        store.get_tenant(name)
-    except TenantError:
-        store.create_tenant(name, profile)
-    value, _ = store.create_token(name, label="make run")
-    return value

@@ -6,11 +6,13 @@ found by the indexed lookup is compared again in constant time.
 
 from __future__ import annotations
 
+import builtins
 import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, Row, insert, select, update
 
@@ -50,7 +52,7 @@ class ApiKeys:
             conn.execute(insert(keys), [row | {"key_hash": digest(key)}])
         return key, info
 
-    def list(self) -> list[ApiKey]:
+    def list(self) -> builtins.list[ApiKey]:
         with read_tx(self.engine) as conn:
             rows = conn.execute(select(keys).order_by(keys.c.created)).all()
         return [_info(r) for r in rows]
@@ -92,5 +94,5 @@ class ApiKeys:
             conn.execute(update(keys).where(keys.c.id == info.id).values(last_used=now))
 
 
-def _info(r: Row[tuple[object, ...]] | object) -> ApiKey:
-    return ApiKey(r.id, r.prefix, r.label, r.created, r.last_used, r.revoked)  # type: ignore[attr-defined]
+def _info(r: Row[Any]) -> ApiKey:
+    return ApiKey(r.id, r.prefix, r.label, r.created, r.last_used, r.revoked)
