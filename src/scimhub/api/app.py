@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import Engine, text
 
 from scimhub.config import Settings
 from scimhub.hub import Hub, build_hub
@@ -36,7 +36,20 @@ def create_api(settings: Settings, engine: Engine, hub: Hub | None = None) -> Fa
     for module in (directory, catalog, applications):
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     _register_errors(app)
+    _register_health(app)
     return app
+
+
+def _register_health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check (no auth)")
+    def healthz() -> dict[str, str]:
+        with app.state.hub.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
 
 def _register_errors(app: FastAPI) -> None:
