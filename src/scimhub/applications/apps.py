@@ -18,7 +18,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 
 from .catalog import catalog_entry
 from .images import checked_image
-from .models import Application, ApplicationPage, IdmState, Image
+from .models import Application, ApplicationPage, IdmState, Image, aware
 
 __all__ = ["Applications"]
 
@@ -211,8 +211,8 @@ def _application(r: Any) -> Application:
         r.bookmark_url,
         r.sha256,
         IdmState(r.status),
-        r.created,
-        r.updated,
+        aware(r.created),
+        aware(r.updated),
     )
 
 

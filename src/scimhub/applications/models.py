@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Application", "ApplicationPage", "IdmState", "IdmStatus", "Image"]
+__all__ = [
+    "Application",
+    "ApplicationPage",
+    "IdmState",
+    "IdmStatus",
+    "Image",
+    "aware",
+    "maybe_aware",
+]
+
+
+def aware(ts: datetime) -> datetime:
+    """A stored timestamp in UTC: SQLite hands back naive datetimes, which are UTC."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def maybe_aware(ts: datetime | None) -> datetime | None:
+    return None if ts is None else aware(ts)
 
 
 class IdmState(StrEnum):

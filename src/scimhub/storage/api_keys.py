@@ -11,7 +11,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Row, insert, select, update
@@ -86,8 +86,6 @@ class ApiKeys:
     def _touch(self, info: ApiKey) -> None:
         now = now_utc()
         last = info.last_used
-        if last is not None and last.tzinfo is None:
-            last = last.replace(tzinfo=now.tzinfo)
         if last is not None and now - last < _LAST_USED_GRANULARITY:
             return
         with write_tx(self.engine) as conn:
@@ -95,4 +93,11 @@ class ApiKeys:
 
 
 def _info(r: Row[Any]) -> ApiKey:
-    return ApiKey(r.id, r.prefix, r.label, r.created, r.last_used, r.revoked)
+    return ApiKey(
+        r.id, r.prefix, r.label, _aware(r.created), _aware(r.last_used), _aware(r.revoked)
+    )
+
+
+def _aware(ts: Any) -> Any:
+    """SQLite hands back naive datetimes, which are UTC."""
+    return ts.replace(tzinfo=UTC) if isinstance(ts, datetime) and ts.tzinfo is None else ts
