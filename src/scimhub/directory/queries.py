@@ -1,0 +1,139 @@
+"""SQL shared by the directory services: loading, resolving references, keyset pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select, func, or_, select
+
+from scimhub.problems import Invalid, NotFound
+from scimhub.storage.hub_tables import directory_groups as groups
+from scimhub.storage.hub_tables import directory_memberships as memberships
+from scimhub.storage.hub_tables import directory_users as users
+from scimhub.storage.keyset import encode_after
+
+from .models import DirectoryGroup, DirectoryUser, Page, UserState
+
+__all__ = [
+    "MAX_PAGE",
+    "aware",
+    "chunks",
+    "group_of",
+    "groups_selected",
+    "page_limit",
+    "paged",
+    "resolve_group",
+    "resolve_user",
+    "resolve_users",
+    "user_of",
+]
+
+#: The largest page a list returns; bigger requests get this many.
+MAX_PAGE = 500
+#: Bound parameters per IN list, well under SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+T = TypeVar("T")
+
+
+def aware(ts: datetime) -> datetime:
+    """SQLite hands back naive datetimes, which are UTC."""
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def user_of(r: Any) -> DirectoryUser:
+    return DirectoryUser(
+        id=r.id,
+        username=r.username,
+        email=r.email,
+        firstname=r.firstname,
+        lastname=r.lastname,
+        department=r.department,
+        job_title=r.job_title,
+        state=UserState(r.state),
+        created=aware(r.created),
+        updated=aware(r.updated),
+    )
+
+
+def group_of(r: Any) -> DirectoryGroup:
+    return DirectoryGroup(
+        r.id, r.name, r.description, aware(r.created), aware(r.updated), int(r.member_count)
+    )
+
+
+def groups_selected() -> Select[Any]:
+    """Groups with their member counts (an index range count per group, not a table scan)."""
+    counted = memberships.alias("counted")
+    count = (
+        select(func.count())
+        .select_from(counted)
+        .where(counted.c.group_id == groups.c.id)
+        .scalar_subquery()
+    )
+    return select(groups, count.label("member_count"))
+
+
+def resolve_user(conn: Connection, ref: str, *, lock: bool = False) -> DirectoryUser:
+    """The user whose id or username (case-insensitive) is ``ref``; the id wins a tie."""
+    ref = ref.strip()
+    query = select(users).where(or_(users.c.id == ref, users.c.username_ci == ref.lower()))
+    if lock:
+        query = query.with_for_update()
+    rows = conn.execute(query).all()
+    if not rows:
+        raise NotFound(f"No user with id or username '{ref}'")
+    return user_of(next((r for r in rows if r.id == ref), rows[0]))
+
+
+def resolve_users(
+    conn: Connection, refs: Sequence[str]
+) -> tuple[dict[str, DirectoryUser], list[str]]:
+    """The users named by ``refs`` (ids or usernames), keyed by ref, and the unknown refs."""
+    wanted = list(dict.fromkeys(ref.strip() for ref in refs))
+    by_id: dict[str, DirectoryUser] = {}
+    by_name: dict[str, DirectoryUser] = {}
+    for chunk in chunks(wanted):
+        lowered = [ref.lower() for ref in chunk]
+        query = select(users).where(or_(users.c.id.in_(chunk), users.c.username_ci.in_(lowered)))
+        for row in conn.execute(query):
+            user = user_of(row)
+            by_id[user.id] = user
+            by_name[row.username_ci] = user
+    found = {ref: by_id.get(ref) or by_name.get(ref.lower()) for ref in wanted}
+    unknown = [ref for ref, user in found.items() if user is None]
+    return {ref: user for ref, user in found.items() if user is not None}, unknown
+
+
+def resolve_group(conn: Connection, ref: str, *, lock: bool = False) -> DirectoryGroup:
+    """The group whose id or name (case-insensitive) is ``ref``; the id wins a tie."""
+    ref = ref.strip()
+    query = groups_selected().where(or_(groups.c.id == ref, groups.c.name_ci == ref.lower()))
+    rows = conn.execute(query).all()
+    if not rows:
+        raise NotFound(f"No group with id or name '{ref}'")
+    row = next((r for r in rows if r.id == ref), rows[0])
+    if lock:
+        conn.execute(select(groups.c.id).where(groups.c.id == row.id).with_for_update())
+    return group_of(row)
+
+
+def page_limit(limit: int) -> int:
+    if limit < 1:
+        raise Invalid(f"The limit must be at least 1 (got {limit})")
+    return min(limit, MAX_PAGE)
+
+
+def paged(rows: Sequence[Any], limit: int, convert: Callable[[Any], T], key: str) -> Page[T]:
+    """A page of ``limit`` rows out of ``limit + 1`` fetched; the cursor is the last ``key``."""
+    more = len(rows) > limit
+    kept = rows[:limit]
+    cursor = encode_after(getattr(kept[-1], key)) if more else None
+    return Page([convert(r) for r in kept], cursor)
+
+
+def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
