@@ -1,0 +1,636 @@
+"""Activate verifies the connection first: real HTTP on loopback, and nothing is created.
+
+The project's own provider plays a well-behaved target (generic and Profit.co profiles); small
+threaded servers on free loopback ports play the misbehaving ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import json
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from conftest import free_port, make_tenant
+from scimhub.applications.verify import (
+    MAX_ANSWER_BYTES,
+    Capabilities,
+    Outcome,
+    Verification,
+    verify_connection,
+)
+from scimhub.problems import Invalid
+
+TOKEN = "tok-DO-NOT-LEAK-7f3a9c2e41b84d0f"
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+PROFITCO_ROOT = "/app/rest/platform/auth/scim/v2"
+ROOT = "/scim/v2"
+
+
+# --- fake targets ------------------------------------------------------------------------------
+
+
+@dataclass
+class Canned:
+    """One canned answer; ``dribble`` sends the body a byte at a time, that many seconds apart."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/scim+json"
+    headers: dict[str, str] = field(default_factory=dict)
+    dribble: float = 0.0
+
+
+def scim(doc: Any, status: int = 200, **kw: Any) -> Canned:
+    return Canned(status, json.dumps(doc).encode(), **kw)
+
+
+def error(status: int, detail: str, **kw: Any) -> Canned:
+    return scim({"schemas": [ERROR], "status": str(status), "detail": detail}, status, **kw)
+
+
+ONE_USER = scim(
+    {
+        "schemas": [LIST],
+        "totalResults": 1,
+        "startIndex": 1,
+        "itemsPerPage": 1,
+        "Resources": [{"schemas": [USER], "id": "1", "userName": "a@example.com"}],
+    }
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self._answer()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _answer(self) -> None:
+        target: FakeTarget = self.server.target  # type: ignore[attr-defined]
+        target.requests.append((self.command, self.path, dict(self.headers)))
+        canned = target.routes.get(self.path.split("?")[0], Canned(404, b"no", "text/plain"))
+        self.send_response(canned.status)
+        self.send_header("Content-Type", canned.content_type)
+        self.send_header("Content-Length", str(len(canned.body)))
+        for name, value in canned.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        # The client may cut the answer short, as it should.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._write(canned)
+
+    def _write(self, canned: Canned) -> None:
+        if not canned.dribble:
+            self.wfile.write(canned.body)
+            return
+        for i in range(len(canned.body)):
+            self.wfile.write(canned.body[i : i + 1])
+            self.wfile.flush()
+            time.sleep(canned.dribble)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class FakeTarget:
+    """A threaded HTTP(S) server on a free loopback port answering canned responses by path."""
+
+    def __init__(self, routes: dict[str, Canned], tls: ssl.SSLContext | None = None) -> None:
+        self.routes = routes
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.target = self  # type: ignore[attr-defined]
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}{ROOT}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake() -> Iterator[Callable[..., FakeTarget]]:
+    """Start fake targets: ``fake({"/scim/v2/Users": Canned(...)})``; all stop after the test."""
+    started: list[FakeTarget] = []
+
+    def start(routes: dict[str, Canned], tls: ssl.SSLContext | None = None) -> FakeTarget:
+        started.append(FakeTarget(routes, tls))
+        return started[-1]
+
+    yield start
+    for target in started:
+        target.close()
+
+
+def users(canned: Canned, **more: Canned) -> dict[str, Canned]:
+    """Routes with ``canned`` at /Users and ``more`` at the other endpoints."""
+    return {f"{ROOT}/Users": canned, **{f"{ROOT}/{k}": v for k, v in more.items()}}
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP server that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.05)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for conn in [*held, listener]:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with ``cryptography``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "scimhub test target")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.fixture
+def tls_server(self_signed: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed)
+    return context
+
+
+def assert_no_token(verification: Verification, caplog: pytest.LogCaptureFixture) -> None:
+    assert TOKEN not in repr(verification)
+    assert TOKEN not in json.dumps(verification.as_dict())
+    assert TOKEN not in caplog.text
+
+
+# --- the project's own provider ----------------------------------------------------------------
+
+
+def user_count(client: httpx.Client) -> int:
+    r = client.get("/Users")
+    assert r.status_code == 200, r.text
+    return int(r.json()["totalResults"])
+
+
+def test_the_generic_profile_verifies_with_capabilities_from_its_service_provider_config(
+    tenant, settings
+):
+    r = tenant.client.post("/Users", json={"schemas": [USER], "userName": "verify@example.com"})
+    assert r.status_code == 201, r.text
+
+    v = verify_connection(tenant.base, tenant.token)
+
+    assert (v.ok, v.outcome, v.status_code) == (True, Outcome.VERIFIED, 200)
+    assert v.message == "The application answered a SCIM ListResponse at /Users."
+    assert v.capabilities == Capabilities(
+        patch=True,
+        bulk=True,
+        filter=True,
+        max_results=settings.max_page_size,
+        sort=True,
+        etag=True,
+        change_password=False,
+        resource_types=("User", "Group"),
+        groups=True,
+        source="ServiceProviderConfig",
+    )
+    assert 0 < v.elapsed_ms < 10_000
+
+
+@pytest.mark.parametrize("root", [PROFITCO_ROOT, ROOT])
+def test_the_profitco_profile_verifies_without_groups(profitco, provider, root):
+    v = verify_connection(f"{provider.url}{root}/", profitco.token)
+
+    assert v.ok and v.outcome is Outcome.VERIFIED
+    assert v.capabilities is not None
+    assert v.capabilities.resource_types == ("User",)
+    assert v.capabilities.groups is False
+
+
+@pytest.mark.parametrize("profile", ["generic", "profitco"])
+def test_verification_creates_nothing_in_the_application(engine, provider, profile):
+    target = make_tenant(engine, provider, profile)
+    with target.client:
+        before = user_count(target.client)
+
+        for _ in range(3):
+            assert verify_connection(target.base, target.token).ok
+
+        assert user_count(target.client) == before
+        groups = target.client.get("/Groups")
+        assert (
+            groups.status_code == 404
+            if profile == "profitco"
+            else groups.json()["totalResults"] == 0
+        )
+
+
+def test_capabilities_survive_a_json_round_trip(tenant):
+    v = verify_connection(tenant.base, tenant.token)
+    assert v.capabilities is not None
+
+    stored = json.loads(json.dumps(v.as_dict()))
+
+    assert stored["outcome"] == "verified"
+    assert Capabilities.from_dict(stored["capabilities"]) == v.capabilities
+
+
+def test_a_wrong_token_is_token_rejected_with_the_targets_detail(tenant):
+    v = verify_connection(tenant.base, "not-the-key")
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.TOKEN_REJECTED, 401)
+    assert v.message.startswith(
+        "The token was rejected by the application (HTTP 401). Check the SCIM key and try again."
+    )
+    assert 'The application said: "The bearer token is missing, invalid or revoked".' in v.message
+    assert v.capabilities is None
+
+
+@pytest.mark.parametrize("wrong", ["{base}/nope", "{root}/scim/v3", "{root}/app/rest/scim/v2"])
+def test_a_wrong_path_is_not_found(tenant, provider, wrong):
+    base = wrong.format(base=tenant.base, root=provider.url)
+
+    v = verify_connection(base, tenant.token)
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.NOT_FOUND, 404)
+    assert v.message.startswith(
+        f"The application answered 404 Not Found at {base}/Users: the base URL or region is wrong."
+    )
+
+
+# --- transport failures ------------------------------------------------------------------------
+
+
+def test_a_port_where_nothing_listens_is_unreachable():
+    port = free_port()
+
+    v = verify_connection(f"http://127.0.0.1:{port}/scim/v2", TOKEN, timeout=5)
+
+    assert (v.outcome, v.status_code) == (Outcome.UNREACHABLE, None)
+    assert v.message == f"Could not connect to 127.0.0.1:{port}: connection refused."
+
+
+def test_a_host_that_does_not_resolve_is_unreachable():
+    v = verify_connection("https://scim.nonexistent.invalid/v2", TOKEN, timeout=5)
+
+    assert v.outcome is Outcome.UNREACHABLE
+    assert v.message == (
+        "Could not connect to scim.nonexistent.invalid: the host name could not be resolved."
+    )
+
+
+def test_a_server_that_never_answers_times_out_within_the_budget(silent_port):
+    started = time.monotonic()
+
+    v = verify_connection(f"http://127.0.0.1:{silent_port}/scim/v2", TOKEN, timeout=1)
+
+    assert time.monotonic() - started < 3
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.TIMEOUT, None)
+    assert v.message == "The application did not answer within 1 s."
+
+
+def test_a_server_that_dribbles_its_answer_times_out_within_the_budget(fake):
+    body = json.dumps({"schemas": [LIST], "totalResults": 0}).encode()
+    target = fake(users(Canned(body=body, dribble=0.2)))
+    started = time.monotonic()
+
+    v = verify_connection(target.base, TOKEN, timeout=1)
+
+    assert time.monotonic() - started < 3
+    assert v.outcome is Outcome.TIMEOUT
+
+
+def test_a_self_signed_certificate_is_a_tls_failure(fake, tls_server):
+    target = fake(users(ONE_USER), tls=tls_server)
+
+    v = verify_connection(target.base, TOKEN, timeout=5)
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.TLS_FAILURE, None)
+    port = target.server.server_address[1]
+    assert v.message == (
+        f"TLS handshake with 127.0.0.1:{port} failed: "
+        "certificate verify failed (self-signed certificate)."
+    )
+    assert target.requests == []
+
+
+def test_https_to_a_plain_http_port_is_a_tls_failure(fake):
+    target = fake(users(ONE_USER))
+    base = target.base.replace("http://", "https://")
+
+    v = verify_connection(base, TOKEN, timeout=5)
+
+    assert v.outcome is Outcome.TLS_FAILURE
+    assert "TLS handshake with 127.0.0.1:" in v.message
+
+
+def test_a_certificate_trusted_by_the_given_transport_verifies(fake, tls_server, self_signed):
+    target = fake(users(ONE_USER), tls=tls_server)
+    trusting = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=self_signed[0]))
+
+    v = verify_connection(target.base, TOKEN, timeout=5, transport=trusting)
+
+    assert v.ok and v.outcome is Outcome.VERIFIED
+
+
+# --- answers that are not a SCIM ListResponse --------------------------------------------------
+
+
+def test_an_html_page_is_not_scim(fake):
+    target = fake(users(Canned(200, b"<html>Sign in</html>", "text/html; charset=utf-8")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.NOT_SCIM, 200)
+    assert v.message == (
+        "The application's answer is not SCIM: expected a SCIM ListResponse "
+        "(application/scim+json), got text/html."
+    )
+
+
+@pytest.mark.parametrize(
+    ("canned", "got"),
+    [
+        (scim({"users": []}), f"got JSON without the ListResponse schema {LIST}."),
+        (scim([{"id": "1"}]), f"got JSON without the ListResponse schema {LIST}."),
+        (scim({"schemas": [LIST], "totalResults": 3}), "got a ListResponse without Resources"),
+        (scim({"schemas": [LIST], "Resources": {}}), "Resources is not a list."),
+        (Canned(200, b'{"schemas": [', "application/scim+json"), "that is not valid JSON."),
+        (Canned(200, b"", "application/scim+json"), "got an empty answer (HTTP 200)."),
+        (Canned(200, b"ok", ""), "got an answer without a Content-Type."),
+    ],
+)
+def test_json_that_is_not_a_list_response_is_not_scim(fake, canned, got):
+    target = fake(users(canned))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.outcome is Outcome.NOT_SCIM
+    assert v.message.startswith("The application's answer is not SCIM: expected a SCIM ")
+    assert got in v.message
+
+
+def test_an_answer_larger_than_the_limit_is_cut_and_not_scim(fake):
+    padding = "x" * (2 * MAX_ANSWER_BYTES)
+    target = fake(users(scim({"schemas": [LIST], "Resources": [], "pad": padding})))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.outcome is Outcome.NOT_SCIM
+    assert "got an answer larger than 1024 KiB." in v.message
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"schemas": [LIST], "Resources": [{"id": "1"}]},  # no totalResults
+        {"schemas": [LIST], "totalResults": 0},  # empty, no Resources
+        {"schemas": [LIST.upper()], "totalResults": 0, "Resources": []},
+    ],
+)
+def test_tolerable_list_responses_verify(fake, doc):
+    target = fake(users(scim(doc, content_type="application/json; charset=utf-8")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.ok and v.outcome is Outcome.VERIFIED
+
+
+# --- error statuses ----------------------------------------------------------------------------
+
+
+def test_a_server_error_carries_the_targets_detail(fake):
+    target = fake(users(error(500, "database is down")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert (v.outcome, v.status_code) == (Outcome.SERVER_ERROR, 500)
+    assert v.message == (
+        f"The application failed with HTTP 500 at {target.base}/Users. Try again later. "
+        'The application said: "database is down".'
+    )
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "advice"),
+    [({"Retry-After": "30"}, "try again in 30 s."), ({}, "try again later.")],
+)
+def test_rate_limiting_says_when_to_retry(fake, retry_after, advice):
+    target = fake(users(Canned(429, b"slow down", "text/plain", retry_after)))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert (v.outcome, v.status_code) == (Outcome.RATE_LIMITED, 429)
+    assert v.message == f"The application is rate limiting requests (HTTP 429): {advice}"
+
+
+def test_forbidden_is_token_rejected(fake):
+    target = fake(users(error(403, "The key lacks the SCIM scope")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert (v.outcome, v.status_code) == (Outcome.TOKEN_REJECTED, 403)
+    assert v.message.endswith('The application said: "The key lacks the SCIM scope".')
+
+
+def test_a_redirect_is_not_followed(fake):
+    location = "https://login.example.com/sso?next=/scim/v2/Users"
+    target = fake(users(Canned(302, b"", "text/plain", {"Location": location})))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert (v.outcome, v.status_code) == (Outcome.UNEXPECTED_STATUS, 302)
+    assert location in v.message
+    assert len(target.requests) == 1
+
+
+def test_another_status_is_unexpected(fake):
+    target = fake(users(Canned(405, b"", "text/plain")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.outcome is Outcome.UNEXPECTED_STATUS
+    assert v.message == f"The application answered HTTP 405 at {target.base}/Users."
+
+
+# --- what is asked, and capabilities -----------------------------------------------------------
+
+
+def test_verification_only_reads_one_user_and_the_discovery_endpoints(fake):
+    target = fake(users(ONE_USER))
+
+    verify_connection(target.base, TOKEN)
+
+    assert [(m, p) for m, p, _ in target.requests] == [
+        ("GET", f"{ROOT}/Users?startIndex=1&count=1"),
+        ("GET", f"{ROOT}/ServiceProviderConfig"),
+    ]
+    headers = target.requests[0][2]
+    assert headers["Authorization"] == f"Bearer {TOKEN}"
+    assert headers["Accept"] == "application/scim+json, application/json"
+
+
+def test_a_target_without_discovery_verifies_without_capabilities(fake):
+    target = fake(users(ONE_USER, ServiceProviderConfig=Canned(404, b"", "text/plain")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.ok and v.capabilities is None
+
+
+def test_capabilities_are_read_leniently(fake):
+    spc = {"patch": {"supported": "true"}, "filter": {"supported": True, "maxResults": 200}}
+    types = [{"name": "User", "endpoint": "/Users"}, {"name": "Group", "endpoint": "/Groups"}]
+    target = fake(users(ONE_USER, ServiceProviderConfig=scim(spc), ResourceTypes=scim(types)))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.capabilities == Capabilities(
+        patch=True, filter=True, max_results=200, resource_types=("User", "Group"), groups=True
+    )
+
+
+def test_without_resource_types_only_users_are_assumed(fake):
+    spc = scim({"schemas": [SPC], "patch": {"supported": True}})
+    target = fake(users(ONE_USER, ServiceProviderConfig=spc, ResourceTypes=error(500, "boom")))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.capabilities is not None
+    assert (v.capabilities.resource_types, v.capabilities.groups) == (("User",), False)
+
+
+# --- the token never leaks ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "canned",
+    [
+        ONE_USER,
+        error(401, "Invalid token"),
+        error(500, "boom"),
+        Canned(200, b"<html/>", "text/html"),
+    ],
+)
+def test_the_token_appears_in_no_field_and_no_log_line(fake, caplog, canned):
+    caplog.set_level(logging.DEBUG)
+    target = fake(users(canned, ServiceProviderConfig=scim({"schemas": [SPC]})))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert_no_token(v, caplog)
+
+
+@pytest.mark.parametrize(
+    "canned",
+    [
+        error(401, f"Invalid token: Bearer {TOKEN}"),
+        error(500, f"Unexpected header Authorization: Bearer {TOKEN.upper()}"),
+        Canned(302, b"", "text/plain", {"Location": f"https://x.example/?t={TOKEN}"}),
+        Canned(429, b"", "text/plain", {"Retry-After": TOKEN}),
+        Canned(200, TOKEN.encode(), TOKEN),
+    ],
+)
+def test_a_target_echoing_the_token_does_not_get_it_into_the_verification(fake, caplog, canned):
+    # Only httpcore's DEBUG trace, which prints the target's own response headers, would show it.
+    caplog.set_level(logging.INFO)
+    target = fake(users(canned))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert_no_token(v, caplog)
+    assert TOKEN.lower() not in v.message.lower()
+    assert "[token]" in v.message
+
+
+def test_the_token_does_not_leak_from_transport_failures(silent_port, caplog):
+    caplog.set_level(logging.DEBUG)
+    for base in (f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{silent_port}"):
+        assert_no_token(verify_connection(base, TOKEN, timeout=0.5), caplog)
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("", "required"),
+        (f"{TOKEN}\n", "printable ASCII"),
+        (f" {TOKEN}", "spaces around"),
+        (f"{TOKEN}é", "printable ASCII"),
+    ],
+)
+def test_a_malformed_token_is_invalid_without_being_echoed(token, words):
+    with pytest.raises(Invalid) as err:
+        verify_connection("https://scim.example.com/v2", token)
+
+    assert words in err.value.detail
+    assert TOKEN not in str(err.value)
+
+
+def test_a_plain_http_url_off_loopback_is_invalid_before_any_request():
+    with pytest.raises(Invalid, match="must use https"):
+        verify_connection("http://scim.example.com/v2", TOKEN)
