@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
 
@@ -57,6 +59,10 @@ def _register_errors(app: FastAPI) -> None:
     async def problem(_: Request, exc: Problem) -> JSONResponse:
         return JSONResponse(exc.as_dict(), status_code=exc.status)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_body(exc), status_code=422)
+
     @app.exception_handler(Unauthorized)
     async def unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:
         body = {"error": "unauthorized", "detail": str(exc)}
@@ -67,3 +73,18 @@ def _register_errors(app: FastAPI) -> None:
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
         body = {"error": "internal", "detail": "An unexpected error occurred; see the server log"}
         return JSONResponse(body, status_code=500)
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, object]:
+    """FastAPI's validation errors in the API's error shape, without echoing the input
+    (it may be a token)."""
+    errors = [_validation_error(e) for e in exc.errors()]
+    summary = "; ".join(f"{e['field']}: {e['msg']}" for e in errors)
+    return {"error": "invalid", "detail": f"The request is not valid: {summary}", "errors": errors}
+
+
+def _validation_error(error: dict[str, Any]) -> dict[str, str]:
+    where, *path = [str(part) for part in error.get("loc", ())] or ["request"]
+    if error.get("type") == "json_invalid":
+        return {"field": "body", "msg": "not valid JSON"}
+    return {"field": ".".join(path) or where, "msg": str(error.get("msg", ""))}

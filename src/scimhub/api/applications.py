@@ -18,7 +18,7 @@ router = APIRouter(tags=["applications"])
 
 
 class ApplicationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     catalog_key: str = Field(description="A catalog entry key, e.g. 'profitco' or 'scim2'")
     label: str = Field(description="The display label (required)")
     description: str = ""
@@ -27,7 +27,7 @@ class ApplicationIn(BaseModel):
 
 
 class ApplicationPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     label: str | None = None
     description: str | None = None
     show_in_portal: bool | None = None
@@ -68,7 +68,7 @@ class ApplicationPageOut(BaseModel):
 
 
 class DeleteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     applications: list[str] = Field(description="Ids (or unique labels) of the applications")
     confirm_count: int = Field(description="The number of applications being deleted")
 
@@ -85,7 +85,7 @@ class ImageOut(BaseModel):
 
 
 class GroupsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     groups: list[str] = Field(description="User group ids or names")
 
 
@@ -115,7 +115,7 @@ class BindingChangeOut(BaseModel):
 
 
 class IdmIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     region: str | None = Field(None, description="A region key of the catalog entry")
     base_url: str | None = Field(None, description="A typed base URL (instead of a region)")
     token: str | None = Field(None, description="The application's SCIM key; write-only")
@@ -123,7 +123,7 @@ class IdmIn(BaseModel):
 
 
 class ActivateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     region: str | None = None
     base_url: str | None = None
     token: str | None = None

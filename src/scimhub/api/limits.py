@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,18 +26,30 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
+        exceeded = False
+        started = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
+                exceeded = True
                 raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+        async def guarded(message: Message) -> None:
+            # Once the body is too large, the app's own answer (FastAPI turns a failed body
+            # read into 400) is dropped in favour of the 413.
+            nonlocal started
+            if exceeded:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, counted, guarded)
+        if exceeded and not started:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
