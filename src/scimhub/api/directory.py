@@ -1,0 +1,281 @@
+"""Directory endpoints: users (with states and CSV import), user groups and memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from scimhub.directory.csv_import import CsvReport, import_csv_bytes
+from scimhub.directory.models import DirectoryGroup, DirectoryUser, MembershipChange, UserState
+
+from .deps import HubDep
+
+
+class ProblemOut(BaseModel):
+    error: str = Field(description="A stable code: invalid, not_found, conflict, refused")
+    detail: str
+
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemOut, "description": "No user or group with that id or name"},
+    409: {"model": ProblemOut, "description": "A name is taken, or a state rule refuses"},
+}
+router = APIRouter(responses=_PROBLEMS)
+
+_JOB_TITLE = AliasChoices("job_title", "jobTitle")
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(description="1-128 letters, digits and . _ - @ + (an email is fine)")
+    email: str
+    firstname: str = ""
+    lastname: str = ""
+    department: str = ""
+    job_title: str = Field("", validation_alias=_JOB_TITLE)
+    state: UserState = UserState.ACTIVATED
+
+
+class UserPatch(BaseModel):
+    """Only the fields sent are changed; the state changes through suspend and activate."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str = ""
+    email: str = ""
+    firstname: str = ""
+    lastname: str = ""
+    department: str = ""
+    job_title: str = Field("", validation_alias=_JOB_TITLE)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    email: str
+    firstname: str
+    lastname: str
+    department: str
+    job_title: str
+    state: UserState
+    created: datetime
+    updated: datetime
+
+    @classmethod
+    def of(cls, u: DirectoryUser) -> UserOut:
+        return cls(
+            id=u.id,
+            username=u.username,
+            email=u.email,
+            firstname=u.firstname,
+            lastname=u.lastname,
+            department=u.department,
+            job_title=u.job_title,
+            state=u.state,
+            created=u.created,
+            updated=u.updated,
+        )
+
+
+class UserPageOut(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None = Field(description="Pass as `after` for the next page")
+
+
+class GroupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Unique (case-insensitive), at most 200 characters")
+    description: str = ""
+
+
+class GroupOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    member_count: int
+    created: datetime
+    updated: datetime
+
+    @classmethod
+    def of(cls, g: DirectoryGroup) -> GroupOut:
+        return cls(
+            id=g.id,
+            name=g.name,
+            description=g.description,
+            member_count=g.member_count,
+            created=g.created,
+            updated=g.updated,
+        )
+
+
+class GroupPageOut(BaseModel):
+    items: list[GroupOut]
+    next_cursor: str | None = Field(description="Pass as `after` for the next page")
+
+
+class MembersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    users: list[str] = Field(min_length=1, description="User ids or usernames")
+
+
+class MembershipChangeOut(BaseModel):
+    group: GroupOut
+    changed: list[str] = Field(description="Usernames added (or removed)")
+    unchanged: list[str] = Field(description="Usernames already members (or not members)")
+
+    @classmethod
+    def of(cls, c: MembershipChange) -> MembershipChangeOut:
+        return cls(
+            group=GroupOut.of(c.group),
+            changed=[u.username for u in c.changed],
+            unchanged=[u.username for u in c.unchanged],
+        )
+
+
+class RowErrorOut(BaseModel):
+    line: int = Field(description="The line the row starts on; the header is line 1")
+    username: str | None
+    detail: str
+
+
+class CsvReportOut(BaseModel):
+    created: list[UserOut]
+    errors: list[RowErrorOut]
+
+    @classmethod
+    def of(cls, r: CsvReport) -> CsvReportOut:
+        return cls(
+            created=[UserOut.of(u) for u in r.created],
+            errors=[
+                RowErrorOut(line=e.line, username=e.username, detail=e.detail) for e in r.errors
+            ],
+        )
+
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Search = Annotated[str | None, Query(description="Case-insensitive prefix")]
+After = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+CsvBody = Annotated[bytes, Body(media_type="text/csv", description="UTF-8 CSV with a header")]
+
+# --- users ----------------------------------------------------------------------------------
+
+
+@router.get("/users", tags=["users"], summary="List users by username, with search and state")
+def list_users(
+    hub: HubDep,
+    q: Search = None,
+    state: UserState | None = None,
+    limit: Limit = 50,
+    after: After = None,
+) -> UserPageOut:
+    page = hub.users.list(q=q, state=state, limit=limit, after=after)
+    return UserPageOut(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/users", tags=["users"], status_code=201, summary="Create a user")
+def create_user(hub: HubDep, body: UserIn, response: Response) -> UserOut:
+    user = hub.users.add(**body.model_dump())
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return UserOut.of(user)
+
+
+@router.post(
+    "/users/import",
+    tags=["users"],
+    summary="Create users from CSV; 200 with per-row errors, 422 if the file is unusable",
+    description="Columns: username,email,firstname,lastname,department,jobTitle[,state]. "
+    "Each row goes in on its own: a bad row is reported by line and leaves nothing behind.",
+)
+def import_users(hub: HubDep, body: CsvBody) -> CsvReportOut:
+    return CsvReportOut.of(import_csv_bytes(hub.users, body))
+
+
+@router.get("/users/{ref}", tags=["users"], summary="One user, by id or username")
+def get_user(hub: HubDep, ref: str) -> UserOut:
+    return UserOut.of(hub.users.get(ref))
+
+
+@router.patch("/users/{ref}", tags=["users"], summary="Edit a user's attributes")
+def edit_user(hub: HubDep, ref: str, body: UserPatch) -> UserOut:
+    fields = body.model_dump(exclude_unset=True)
+    return UserOut.of(hub.users.edit(ref, **fields))
+
+
+@router.delete("/users/{ref}", tags=["users"], status_code=204, summary="Delete a user")
+def delete_user(hub: HubDep, ref: str) -> Response:
+    hub.users.delete(ref)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/users/{ref}/suspend", tags=["users"], summary="ACTIVATED -> SUSPENDED (409 for a STAGED user)"
+)
+def suspend_user(hub: HubDep, ref: str) -> UserOut:
+    return UserOut.of(hub.users.suspend(ref))
+
+
+@router.post("/users/{ref}/activate", tags=["users"], summary="STAGED or SUSPENDED -> ACTIVATED")
+def activate_user(hub: HubDep, ref: str) -> UserOut:
+    return UserOut.of(hub.users.activate(ref))
+
+
+@router.get("/users/{ref}/groups", tags=["users"], summary="The groups a user belongs to")
+def user_groups(hub: HubDep, ref: str) -> list[GroupOut]:
+    return [GroupOut.of(g) for g in hub.groups.groups_of(ref)]
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+@router.get("/groups", tags=["groups"], summary="List user groups by name, with search")
+def list_groups(
+    hub: HubDep, q: Search = None, limit: Limit = 50, after: After = None
+) -> GroupPageOut:
+    page = hub.groups.list(q=q, limit=limit, after=after)
+    return GroupPageOut(items=[GroupOut.of(g) for g in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/groups", tags=["groups"], status_code=201, summary="Create a user group")
+def create_group(hub: HubDep, body: GroupIn, response: Response) -> GroupOut:
+    group = hub.groups.add(name=body.name, description=body.description)
+    response.headers["Location"] = f"/api/v1/groups/{group.id}"
+    return GroupOut.of(group)
+
+
+@router.get("/groups/{ref}", tags=["groups"], summary="One group, by id or name")
+def get_group(hub: HubDep, ref: str) -> GroupOut:
+    return GroupOut.of(hub.groups.get(ref))
+
+
+@router.delete(
+    "/groups/{ref}", tags=["groups"], status_code=204, summary="Delete a group (not its users)"
+)
+def delete_group(hub: HubDep, ref: str) -> Response:
+    hub.groups.delete(ref)
+    return Response(status_code=204)
+
+
+@router.get("/groups/{ref}/members", tags=["groups"], summary="A group's members by username")
+def group_members(hub: HubDep, ref: str, limit: Limit = 50, after: After = None) -> UserPageOut:
+    page = hub.groups.members(ref, limit=limit, after=after)
+    return UserPageOut(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/groups/{ref}/members",
+    tags=["groups"],
+    summary="Add members (all or nothing: 404 lists every unknown user)",
+)
+def add_members(hub: HubDep, ref: str, body: MembersIn) -> MembershipChangeOut:
+    return MembershipChangeOut.of(hub.groups.add_members(ref, body.users))
+
+
+@router.post(
+    "/groups/{ref}/members/remove",
+    tags=["groups"],
+    summary="Remove members (POST, body like adding; all or nothing)",
+)
+def remove_members(hub: HubDep, ref: str, body: MembersIn) -> MembershipChangeOut:
+    return MembershipChangeOut.of(hub.groups.remove_members(ref, body.users))
