@@ -29,20 +29,21 @@ _JOB_TITLE = AliasChoices("job_title", "jobTitle")
 
 
 class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(description="1-128 letters, digits and . _ - @ + (an email is fine)")
     email: str
     firstname: str = ""
     lastname: str = ""
     department: str = ""
     job_title: str = Field("", validation_alias=_JOB_TITLE)
-    state: UserState = UserState.ACTIVATED
+    #: Not strict: JSON has no enum type, so the state arrives as a string.
+    state: UserState = Field(UserState.ACTIVATED, strict=False)
 
 
 class UserPatch(BaseModel):
     """Only the fields sent are changed; the state changes through suspend and activate."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: str = ""
     email: str = ""
     firstname: str = ""
@@ -85,7 +86,7 @@ class UserPageOut(BaseModel):
 
 
 class GroupIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(description="Unique (case-insensitive), at most 200 characters")
     description: str = ""
 
@@ -116,7 +117,7 @@ class GroupPageOut(BaseModel):
 
 
 class MembersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     users: list[str] = Field(min_length=1, description="User ids or usernames")
 
 

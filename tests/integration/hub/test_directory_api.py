@@ -127,7 +127,8 @@ def test_an_invalid_email_is_422_with_the_reason(api):
 def test_malformed_json_or_wrong_types_are_422_naming_the_field(api, content, field):
     response = api.post("/users", content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == 422
-    assert field in response.text
+    assert response.json()["error"] == "invalid"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
 def test_list_users_pages_with_cursors_and_filters_by_search_and_state(api):
