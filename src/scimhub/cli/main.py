@@ -9,6 +9,7 @@ from scimhub.storage import migrate
 from scimhub.storage.db import make_engine
 
 from .apps import apps, catalog
+from .directory import groups, users
 from .hub_commands import apikey, serve
 from .provider import provider
 
@@ -39,6 +40,8 @@ cli.add_command(serve)
 cli.add_command(apikey)
 cli.add_command(catalog)
 cli.add_command(apps)
+cli.add_command(users)
+cli.add_command(groups)
 
 
 @cli.command()
