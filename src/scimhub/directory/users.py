@@ -186,7 +186,7 @@ def insert_user(conn: Connection, new: NewUser, changes: ChangeSink = NO_CHANGES
             changes.users_changed(conn, [row["id"]])
     except IntegrityError as exc:
         raise _conflict(exc, new.username, new.email) from None
-    return user_of(conn.execute(select(users).where(users.c.id == row["id"])).one())
+    return DirectoryUser(**row | {"state": new.state})
 
 
 def _search(prefix: str) -> Any:
@@ -207,16 +207,20 @@ def _refuse_taken(
     conn: Connection, username: str | None, email: str | None, own_id: str | None = None
 ) -> None:
     """Conflict naming the field when another user already has this username or email."""
-    for field, value in (("username", username), ("email", email)):
-        if value is None:
-            continue
-        column = users.c[f"{field}_ci"]
-        query = select(users.c.username).where(column == value.lower())
-        if own_id is not None:
-            query = query.where(users.c.id != own_id)
-        holder = conn.execute(query).scalar()
-        if holder is not None:
-            raise Conflict(_taken(field, value, holder))
+    wanted = {"username": username, "email": email}
+    given = {k: v for k, v in wanted.items() if v is not None}
+    if not given:
+        return
+    query = select(users.c.username, users.c.username_ci, users.c.email_ci).where(
+        or_(*(users.c[f"{k}_ci"] == v.lower() for k, v in given.items()))
+    )
+    if own_id is not None:
+        query = query.where(users.c.id != own_id)
+    holders = conn.execute(query.limit(2)).all()
+    for field, value in given.items():
+        for holder in holders:
+            if getattr(holder, f"{field}_ci") == value.lower():
+                raise Conflict(_taken(field, value, holder.username))
 
 
 def _taken(field: str, value: str, holder: str | None = None) -> str:
