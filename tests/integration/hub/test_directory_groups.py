@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from scimhub.directory.groups import Groups
@@ -233,3 +235,12 @@ def test_a_failing_sink_rolls_back_the_membership_change(hub, logged):
             attempt()
     assert hub.groups.get(group.id).member_count == 1
     assert logged_ids(logged, [ann.id]) == set()
+
+
+def test_concurrent_adds_of_one_member_add_them_once(groups, sink, hub):
+    group, ann = new_group(groups), add(hub.users)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        changes = list(pool.map(lambda _: groups.add_members(group.id, [ann.id]), range(4)))
+    assert sorted(len(c.changed) for c in changes) == [0, 0, 0, 1]
+    assert hub.groups.get(group.id).member_count == 1
+    assert sink.changed == [ann.id]

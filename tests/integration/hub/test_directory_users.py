@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
@@ -406,3 +407,31 @@ def test_insert_user_conflict_leaves_the_callers_transaction_usable(hub, sink):
     assert hub.users.find_by_username(first) is not None
     assert hub.users.find_by_username(second) is not None
     assert len(sink.calls) == 2
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+def test_concurrent_adds_of_one_username_create_one_user_and_conflict_the_rest(hub):
+    name = unique("race")
+
+    def attempt(n):
+        try:
+            return hub.users.add(username=name, email=f"{name}-{n}@example.com")
+        except Conflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(attempt, range(4)))
+    created = [o for o in outcomes if not isinstance(o, Conflict)]
+    assert len(created) == 1
+    assert all("username" in o.detail for o in outcomes if isinstance(o, Conflict))
+    assert hub.users.get(name) == created[0]
+
+
+def test_concurrent_suspends_change_the_state_once(users, sink):
+    user = add(users)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: users.suspend(user.id), range(4)))
+    assert {r.state for r in results} == {UserState.SUSPENDED}
+    assert sink.changed.count(user.id) == 2  # the add, then one suspension
