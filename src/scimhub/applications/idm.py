@@ -110,6 +110,7 @@ class IdmIntegrations:
                     .where(idm_integrations.c.app_id == app_id)
                     .values(**values, updated=now_utc())
                 )
+                self.scope.integration_changed(conn, app_id)
             return _load(conn, app_id)
 
     def activate(
@@ -124,7 +125,7 @@ class IdmIntegrations:
 
         Raises ``VerificationFailed`` (after recording the check) when it is not verified.
         """
-        if region or base_url or token:
+        if region is not None or base_url is not None or token is not None:
             self.configure(app_ref, region=region, base_url=base_url, token=token)
         current = self.get(app_ref)
         sealed = self._sealed_token(current)
@@ -190,8 +191,13 @@ class IdmIntegrations:
         token = token.strip()
         if not token:
             raise Invalid("The token is empty")
-        if len(token) > MAX_TOKEN_LENGTH or any(c.isspace() or ord(c) < 32 for c in token):
-            raise Invalid("The token must be one line of at most 4096 non-space characters")
+        # It travels in an HTTP header: printable ASCII only, as verification requires.
+        printable = token.isascii() and token.isprintable() and " " not in token
+        if len(token) > MAX_TOKEN_LENGTH or not printable:
+            raise Invalid(
+                "The token must be one line of at most 4096 printable ASCII characters "
+                "without spaces"
+            )
         return {"token_ciphertext": self.box.seal(token), "token_last4": token[-4:]}
 
     def _record(self, before: IdmStatus, sealed: str, verification: Verification) -> IdmStatus:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, insert, select, update
 
-from scimhub.problems import NotFound, Refused
+from scimhub.problems import Invalid, NotFound, Refused
 
 from .hub_tables import admin_api_keys as keys
 from .resources import now_utc
@@ -58,6 +58,9 @@ class ApiKeys:
         return [_info(r) for r in rows]
 
     def revoke(self, prefix_or_id: str) -> ApiKey:
+        prefix_or_id = prefix_or_id.strip()
+        if not prefix_or_id:
+            raise Invalid("Name the API key to revoke by its prefix or id")
         live = [k for k in self.list() if k.revoked is None]
         matches = [
             k for k in live if prefix_or_id in (k.id, k.prefix) or k.prefix.startswith(prefix_or_id)

@@ -12,6 +12,7 @@ from conftest import LiveServer
 from scimhub.api import create_api
 from scimhub.applications.idm import TOKEN_RULE
 from scimhub.config import Settings
+from scimhub.problems import Invalid
 from scimhub.storage.tenants import TenantStore
 
 from .conftest import unique
@@ -95,6 +96,14 @@ def test_a_revoked_key_is_401_from_then_on(hub, hub_server):
     assert problem(httpx.get(url, headers=headers), 401, "unauthorized") == (
         "The API key is unknown or revoked"
     )
+
+
+@pytest.mark.parametrize("prefix", ["", "   "])
+def test_revoking_a_key_needs_its_prefix_or_id(hub, prefix):
+    key, info = hub.api_keys.create(unique("kept"))
+    with pytest.raises(Invalid, match="prefix or id"):
+        hub.api_keys.revoke(prefix)
+    assert hub.api_keys.authenticate(key).id == info.id
 
 
 def test_the_openapi_document_lists_the_application_paths(hub_server):
@@ -433,6 +442,12 @@ def test_a_failed_activation_is_422_with_the_outcome_and_stays_inactive(quick_ap
     idm = quick_api.get(f"/applications/{app['id']}/idm").json()
     assert idm["state"] == "inactive" and idm["activated_at"] is None
     assert idm["last_check"]["outcome"] == bad.outcome
+
+
+def test_activating_with_an_empty_token_is_422_and_keeps_the_integration(api, activated):
+    response = api.post(f"/applications/{activated['id']}/idm/activate", json={"token": ""})
+    assert "token is empty" in problem(response, 422, "invalid")
+    assert api.get(f"/applications/{activated['id']}/idm").json()["state"] == "active"
 
 
 def test_activating_an_unconfigured_integration_is_422(api):

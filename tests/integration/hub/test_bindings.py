@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from scimhub.applications.bindings import Bindings
 from scimhub.problems import Invalid, NotFound
 
 from .conftest import unique
+from .test_idm_lifecycle import RecordingScope
 
 
 @pytest.fixture
@@ -136,4 +138,24 @@ def test_deleting_a_group_removes_its_bindings(hub, app):
     group = hub.groups.add(name=unique("Doomed"))
     hub.bindings.bind(app.id, [group.id])
     hub.groups.delete(group.id)
+    assert hub.bindings.list(app.id) == []
+
+
+def test_provisioning_is_told_which_groups_were_bound_and_unbound(hub, app):
+    scope = RecordingScope()
+    bindings = Bindings(hub.engine, scope=scope)
+    first, second = hub.groups.add(name=unique("S1")), hub.groups.add(name=unique("S2"))
+    bindings.bind(app.id, [first.id, second.id])
+    bindings.bind(app.id, [first.id])  # unchanged: nothing to tell
+    bindings.unbind(app.id, [second.id])
+    assert scope.bindings == [
+        (app.id, sorted([first.id, second.id])),
+        (app.id, [second.id]),
+    ]
+
+
+def test_a_binding_provisioning_cannot_record_is_rolled_back(hub, app):
+    group = hub.groups.add(name=unique("Rollback"))
+    with pytest.raises(RuntimeError):
+        Bindings(hub.engine, scope=RecordingScope(fail=True)).bind(app.id, [group.id])
     assert hub.bindings.list(app.id) == []

@@ -227,6 +227,59 @@ def test_activating_before_configuring_is_invalid(hub):
     assert hub.idm.get(app.id).state is IdmState.UNCONFIGURED
 
 
+def test_activate_with_an_empty_token_is_invalid_rather_than_ignored(hub, active):
+    with pytest.raises(Invalid, match="token is empty"):
+        hub.idm.activate(active.id, token="")
+
+
+class RecordingScope:
+    """A provisioning stand-in that records what it is told, or fails when told."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.integrations: list[str] = []
+        self.bindings: list[tuple[str, list[str]]] = []
+
+    def bindings_changed(self, conn, app_id, group_ids) -> None:
+        self._told()
+        self.bindings.append((app_id, sorted(group_ids)))
+
+    def integration_changed(self, conn, app_id) -> None:
+        self._told()
+        self.integrations.append(app_id)
+
+    def _told(self) -> None:
+        if self.fail:
+            raise RuntimeError("provisioning is down")
+
+
+def test_provisioning_is_told_of_every_change_to_the_integration(hub, tenant):
+    scope = RecordingScope()
+    idm = IdmIntegrations(hub.engine, hub.idm.box, scope=scope)
+    app = new_app(hub)
+    idm.configure(app.id, base_url=tenant.base, token=tenant.token)
+    idm.activate(app.id)
+    idm.configure(app.id, options={"delete_users": True})  # allowed while active
+    idm.deactivate(app.id)
+    assert scope.integrations == [app.id] * 4
+    with pytest.raises(VerificationFailed):
+        idm.activate(app.id, token="scim_wrong_token_abcd")
+    assert scope.integrations == [app.id] * 5  # the new token, but no activation
+
+
+def test_a_change_provisioning_cannot_record_is_rolled_back(hub, tenant):
+    idm = IdmIntegrations(hub.engine, hub.idm.box, scope=RecordingScope(fail=True))
+    app = new_app(hub)
+    with pytest.raises(RuntimeError):
+        idm.configure(app.id, base_url=tenant.base, token=tenant.token)
+    status = hub.idm.get(app.id)
+    assert (status.state, status.base_url, status.token_last4) == (
+        IdmState.UNCONFIGURED,
+        None,
+        None,
+    )
+
+
 # --- configuration ----------------------------------------------------------------------------
 
 
@@ -279,6 +332,8 @@ def test_base_urls_are_stored_in_one_canonical_form(hub, given, expected):
         ({"base_url": "   "}, "required"),
         ({"token": "   "}, "empty"),
         ({"token": "two words"}, "one line"),
+        ({"token": "tökén-1234"}, "printable ASCII"),
+        ({"token": "tab\tinside"}, "printable ASCII"),
         ({"token": "x" * 4097}, "at most 4096"),
     ],
 )
