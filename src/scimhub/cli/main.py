@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from scimhub.config import Settings
-from scimhub.storage import migrate
 from scimhub.storage.db import make_engine
 
 from .apps import apps, catalog
@@ -30,6 +29,8 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(settings: Settings) -> None:
     """Create or upgrade the database schema (Alembic)."""
+    from scimhub.storage import migrate
+
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     click.echo(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
