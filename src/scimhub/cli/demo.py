@@ -9,6 +9,7 @@ procedure: deactivate, update the token, activate.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from scimhub.hub import Hub
 from scimhub.problems import NotFound
 from scimhub.storage.tenants import TenantError, TenantStore
 
-__all__ = ["DemoUrls", "describe", "seed_demo", "start_provider"]
+__all__ = ["DemoUrls", "describe", "ensure_free", "seed_demo", "start_provider"]
 
 APP_LABEL = "Profit.co (demo)"
 PROFITCO_PATH = "/app/rest/platform/auth/scim/v2"
@@ -48,8 +49,21 @@ class DemoUrls:
     tenant: str
 
 
+def ensure_free(host: str, port: int) -> None:
+    """Fail clearly if ``port`` is taken (another `make run` still running, say)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"{host}:{port} is not free ({exc.strerror}); stop what uses it or choose "
+                "other ports with --port/--provider-port"
+            ) from None
+
+
 def start_provider(host: str, port: int) -> subprocess.Popen[bytes]:
     """`scimhub provider serve` in a child process; returns once it answers."""
+    ensure_free(host, port)
     code = "from scimhub.cli.main import main; main()"
     args = [sys.executable, "-c", code, "provider", "serve", "--host", host, "--port", str(port)]
     child = subprocess.Popen(args)

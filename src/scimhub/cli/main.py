@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 from scimhub.config import Settings
@@ -53,12 +56,14 @@ cli.add_command(groups)
 @click.pass_obj
 def demo(settings: Settings, host: str, port: int, provider_port: int, tenant: str) -> None:
     """What `make run` starts: the hub, a local Profit.co-like provider and a demo setup."""
-    from .demo import DemoUrls, describe, seed_demo, start_provider
+    from .demo import DemoUrls, describe, ensure_free, seed_demo, start_provider
     from .hub_commands import serve_hub
     from .hubctx import open_hub
 
     hub = open_hub(settings)
     urls = DemoUrls(f"http://{host}:{port}", f"http://{host}:{provider_port}", tenant)
+    ensure_free(host, port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the provider is stopped too
     child = start_provider(host, provider_port)
     try:
         scim_key, api_key = seed_demo(hub, urls)
