@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from scimhub.applications.bindings import Binding, BindingChange
 from scimhub.applications.idm import Activation
@@ -223,7 +224,8 @@ def delete_application(
 
 @router.put("/applications/{ref}/image", summary="Upload the user portal image (raw body)")
 async def put_image(hub: HubDep, ref: str, request: Request) -> ImageOut:
-    image = hub.applications.set_image(ref, await request.body())
+    data = await request.body()  # async to read the raw body; the write runs off the loop
+    image = await run_in_threadpool(hub.applications.set_image, ref, data)
     return ImageOut(content_type=image.content_type, sha256=image.sha256, size=len(image.data))
 
 
