@@ -141,6 +141,7 @@ class IdmOut(BaseModel):
     verified_at: datetime | None
     activated_at: datetime | None
     deactivated_at: datetime | None
+    generation: int = Field(description="Bumped by every activation and deactivation")
 
     @classmethod
     def of(cls, s: IdmStatus) -> IdmOut:
@@ -155,6 +156,7 @@ class IdmOut(BaseModel):
             verified_at=s.verified_at,
             activated_at=s.activated_at,
             deactivated_at=s.deactivated_at,
+            generation=s.generation,
         )
 
 

@@ -49,7 +49,7 @@ class Bindings:
     def bind(self, app_ref: str, group_refs: Sequence[str]) -> BindingChange:
         """Bind groups to the application; all named groups must exist (else nothing changes)."""
         with write_tx(self.engine) as conn:
-            app_id = resolve(conn, app_ref)
+            app_id = _locked(conn, resolve(conn, app_ref))
             groups = _groups(conn, group_refs)
             bound = _bound_ids(conn, app_id)
             new = [g for g in groups if g[0] not in bound]
@@ -62,7 +62,7 @@ class Bindings:
 
     def unbind(self, app_ref: str, group_refs: Sequence[str]) -> BindingChange:
         with write_tx(self.engine) as conn:
-            app_id = resolve(conn, app_ref)
+            app_id = _locked(conn, resolve(conn, app_ref))
             groups = _groups(conn, group_refs)
             bound = _bound_ids(conn, app_id)
             gone = [g for g in groups if g[0] in bound]
@@ -126,6 +126,12 @@ def _groups(conn: Connection, refs: Sequence[str]) -> builtins.list[tuple[str, s
             f"No user group named {', '.join(repr(m) for m in missing)}; nothing was changed"
         )
     return list(dict.fromkeys(found.get(r) or found[r.lower()] for r in wanted))
+
+
+def _locked(conn: Connection, app_id: str) -> str:
+    """Lock the application's row so concurrent (un)binds of one application serialise."""
+    conn.execute(select(applications.c.id).where(applications.c.id == app_id).with_for_update())
+    return app_id
 
 
 def _bound_ids(conn: Connection, app_id: str) -> set[str]:

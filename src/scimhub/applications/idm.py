@@ -212,6 +212,8 @@ class IdmIntegrations:
             )
             if verification.ok and unchanged:
                 values |= _activation(current, verification, now)
+                if not _entry(conn, current.app_id).reads_service_provider_config:
+                    values.pop("capabilities", None)  # the catalog entry is authoritative
                 self.scope.integration_changed(conn, current.app_id)
             conn.execute(
                 update(idm_integrations)

@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from scimhub.config import Settings
 from scimhub.problems import Problem
 
-__all__ = ["SecretBox", "SecretUnreadable"]
+__all__ = ["BadSecretKey", "SecretBox", "SecretUnreadable"]
 
 KEY_FILE = "secret.key"
 
@@ -27,11 +27,24 @@ class SecretUnreadable(Problem):
     code = "secret_unreadable"
 
 
+class BadSecretKey(Problem):
+    """The configured secret key cannot be used at all."""
+
+    status = 500
+    code = "bad_secret_key"
+
+
 class SecretBox:
     def __init__(self, keys: list[bytes]) -> None:
         if not keys:
-            raise ValueError("SecretBox needs at least one key")
-        self._fernet = MultiFernet([Fernet(k) for k in keys])
+            raise BadSecretKey("No secret key is configured (SCIMHUB_SECRET_KEY is empty)")
+        try:
+            self._fernet = MultiFernet([Fernet(k) for k in keys])
+        except ValueError:
+            raise BadSecretKey(
+                "The secret key is not a Fernet key (32 url-safe base64-encoded bytes); "
+                "check SCIMHUB_SECRET_KEY or the secret.key file in the data directory"
+            ) from None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:

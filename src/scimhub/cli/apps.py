@@ -295,6 +295,7 @@ def _print_idm(s: IdmStatus) -> None:
         + (f" (region {s.region})" if s.region else "")
     )
     click.echo(f"token         : {s.token_hint or 'not set'}")
-    click.echo(f"options       : {s.options or '-'}\nverified at   : {when(s.verified_at)}")
+    options = ", ".join(f"{k}={'true' if v else 'false'}" for k, v in s.options.items())
+    click.echo(f"options       : {options or '-'}\nverified at   : {when(s.verified_at)}")
     if s.last_check:
         click.echo(f"last check    : {s.last_check['outcome']}: {s.last_check['message']}")

@@ -52,6 +52,9 @@ def pass_hub(command: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(command)
     @click.pass_obj
     def wrapper(settings: Settings, /, *args: object, **kwargs: object) -> T:
-        return reports_problems(command)(open_hub(settings), *args, **kwargs)
+        def run() -> T:
+            return command(open_hub(settings), *args, **kwargs)
+
+        return reports_problems(run)()
 
     return wrapper

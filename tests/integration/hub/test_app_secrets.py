@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from scimhub.applications.idm import IdmIntegrations
-from scimhub.applications.secrets import KEY_FILE, SecretBox, SecretUnreadable
+from scimhub.applications.secrets import KEY_FILE, BadSecretKey, SecretBox, SecretUnreadable
 from scimhub.config import Settings
 
 from .conftest import unique
@@ -79,3 +79,8 @@ def test_a_stored_token_is_unreadable_to_a_hub_with_another_key(hub, tmp_path):
         stranger.activate(app.id)
     assert stranger.get(app.id).token_hint == "…9876"  # the hint needs no key
     assert hub.idm.token(app.id) == "tok-zyxw9876"
+
+
+def test_a_malformed_secret_key_is_a_precise_error_not_a_traceback(tmp_path):
+    with pytest.raises(BadSecretKey, match="not a Fernet key"):
+        SecretBox.from_settings(Settings(data_dir=tmp_path, secret_key="not-a-key"))

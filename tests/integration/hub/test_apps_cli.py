@@ -353,3 +353,8 @@ def test_serve_answers_openapi_and_apikeys_are_created_listed_and_revoked(cli, s
     assert httpx.get(f"{served}/api/v1/applications", headers=headers).status_code == 401
     unknown = cli("apikey", "revoke", "shk_nothing", code=1)
     assert "error: No live API key matches 'shk_nothing'" in unknown.stderr
+
+
+def test_a_malformed_secret_key_is_reported_without_a_traceback(cli):
+    proc = cli("apps", "list", env={"SCIMHUB_SECRET_KEY": "not-a-key"}, code=1)
+    assert "error: The secret key is not a Fernet key" in proc.stderr

@@ -140,7 +140,7 @@ def test_profitco_application_activates_against_a_typed_profitco_base_url(hub, p
     assert status.last_check["outcome"] == "verified" and status.last_check["ok"] is True
     assert status.last_check["status_code"] == 200
     assert hub.applications.get(app.id).idm_state is IdmState.ACTIVE
-    assert status.capabilities["groups"] is False  # the Profit.co tenant serves users only
+    assert status.capabilities is None  # Profit.co's capabilities come from its catalog entry
 
 
 def test_generic_application_stores_capabilities_read_from_service_provider_config(hub, tenant):
