@@ -154,7 +154,10 @@ class FastReader:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             fairy = self.engine.raw_connection()
+            # Never back into the pool: this connection is switched to autocommit, and a
+            # pooled write transaction drawing it would commit statement by statement.
             conn = fairy.driver_connection
+            fairy.detach()
             if self.dialect == "postgresql":
                 _autocommit_postgres(conn)
             self._local.fairy, self._local.conn = fairy, conn
