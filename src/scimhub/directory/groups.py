@@ -19,6 +19,7 @@ from scimhub.storage.hub_tables import directory_groups as groups
 from scimhub.storage.hub_tables import directory_memberships as memberships
 from scimhub.storage.hub_tables import directory_users as users
 from scimhub.storage.keyset import decode_after
+from scimhub.storage.prefix import starts_with
 from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
 
@@ -70,7 +71,7 @@ class Groups:
         limit = page_limit(limit)
         query = groups_selected().order_by(groups.c.name_ci).limit(limit + 1)
         if q and q.strip():
-            query = query.where(groups.c.name_ci.startswith(q.strip().lower(), autoescape=True))
+            query = query.where(starts_with(groups.c.name_ci, q.strip()))
         if after:
             query = query.where(groups.c.name_ci > decode_after(after, 1)[0])
         with read_tx(self.engine) as conn:

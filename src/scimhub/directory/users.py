@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scimhub.problems import Conflict, Refused
@@ -23,6 +23,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 from .changes import NO_CHANGES, ChangeSink
 from .models import DirectoryUser, Page, UserState
 from .queries import chunks, page_limit, paged, resolve_user, user_of
+from .search import search_rows
 from .validation import NewUser, checked_state, checked_user_changes, new_user
 
 __all__ = ["Users", "insert_user"]
@@ -88,15 +89,13 @@ class Users:
         """Users by username; ``q`` is a case-insensitive prefix of username, email,
         firstname or lastname; ``after`` is the ``next_cursor`` of the previous page."""
         limit = page_limit(limit)
-        query = select(users).order_by(users.c.username_ci).limit(limit + 1)
-        if q and q.strip():
-            query = query.where(_search(q.strip().lower()))
-        if state is not None:
-            query = query.where(users.c.state == checked_state(state).value)
-        if after:
-            query = query.where(users.c.username_ci > decode_after(after, 1)[0])
+        extra = [] if state is None else [users.c.state == checked_state(state).value]
+        start = decode_after(after, 1)[0] if after else None
         with read_tx(self.engine) as conn:
-            rows = conn.execute(query).all()
+            if q and q.strip():
+                rows = search_rows(conn, q.strip(), extra, start, limit + 1)
+            else:
+                rows = _page(conn, extra, start, limit + 1)
         return paged(rows, limit, user_of, "username_ci")
 
     def edit(self, ref: str, **fields: Any) -> DirectoryUser:
@@ -189,18 +188,19 @@ def insert_user(conn: Connection, new: NewUser, changes: ChangeSink = NO_CHANGES
     return DirectoryUser(**row | {"state": new.state})
 
 
-def _search(prefix: str) -> Any:
-    return or_(
-        users.c.username_ci.startswith(prefix, autoescape=True),
-        users.c.email_ci.startswith(prefix, autoescape=True),
-        func.lower(users.c.firstname).startswith(prefix, autoescape=True),
-        func.lower(users.c.lastname).startswith(prefix, autoescape=True),
-    )
+def _page(conn: Connection, where: list[Any], after: str | None, n: int) -> list[Any]:
+    query = select(users).where(*where).order_by(users.c.username_ci).limit(n)
+    if after is not None:
+        query = query.where(users.c.username_ci > after)
+    return list(conn.execute(query).all())
+
+
+_FOLDED = ("username", "email", "firstname", "lastname")
 
 
 def _ci(values: dict[str, Any]) -> dict[str, str]:
-    """The lower-cased copies of username and email among ``values``."""
-    return {f"{k}_ci": str(values[k]).lower() for k in ("username", "email") if k in values}
+    """The lower-cased copies (``*_ci`` columns) of the searchable fields among ``values``."""
+    return {f"{k}_ci": str(values[k]).lower() for k in _FOLDED if k in values}
 
 
 def _refuse_taken(

@@ -21,17 +21,29 @@ from sqlalchemy import (
 
 from .tables import Timestamp, metadata
 
-#: Directory users. ``*_ci`` columns hold the lower-cased value for case-insensitive uniqueness.
+
+def Folded(length: int) -> String:
+    """Lower-cased text compared code point by code point on both databases (``COLLATE "C"``
+    on PostgreSQL, SQLite's default BINARY), so prefix searches are index range scans.
+
+    Give twice the source column's length: lower-casing can lengthen text ('İ' -> 'i̇')."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+#: Directory users. ``*_ci`` columns hold the lower-cased value, for case-insensitive
+#: uniqueness (username, email) and indexed prefix search (all four).
 directory_users = Table(
     "directory_users",
     metadata,
     Column("id", String(36), primary_key=True),
     Column("username", String(128), nullable=False),
-    Column("username_ci", String(128), nullable=False, unique=True),
+    Column("username_ci", Folded(256), nullable=False, unique=True),
     Column("email", String(320), nullable=False),
-    Column("email_ci", String(320), nullable=False, unique=True),
+    Column("email_ci", Folded(640), nullable=False, unique=True),
     Column("firstname", String(200), nullable=False, default=""),
+    Column("firstname_ci", Folded(400), nullable=False, default="", index=True),
     Column("lastname", String(200), nullable=False, default=""),
+    Column("lastname_ci", Folded(400), nullable=False, default="", index=True),
     Column("department", String(200), nullable=False, default=""),
     Column("job_title", String(200), nullable=False, default=""),
     Column("state", String(16), nullable=False),
@@ -45,7 +57,7 @@ directory_groups = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("name_ci", String(200), nullable=False, unique=True),
+    Column("name_ci", Folded(400), nullable=False, unique=True),
     Column("description", Text, nullable=False, default=""),
     Column("created", Timestamp, nullable=False),
     Column("updated", Timestamp, nullable=False),
@@ -76,7 +88,7 @@ applications = Table(
     Column("id", String(36), primary_key=True),
     Column("catalog_key", String(64), nullable=False),
     Column("label", String(200), nullable=False),
-    Column("label_ci", String(200), nullable=False),
+    Column("label_ci", Folded(400), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("show_in_portal", Boolean, nullable=False, default=True),
     Column("bookmark_url", String(2048), nullable=True),

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-29 11:22:36.815511
+Create Date: 2026-11-29 12:00:13.985910
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("catalog_key", sa.String(length=64), nullable=False),
         sa.Column("label", sa.String(length=200), nullable=False),
-        sa.Column("label_ci", sa.String(length=200), nullable=False),
+        sa.Column(
+            "label_ci",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("show_in_portal", sa.Boolean(), nullable=False),
         sa.Column("bookmark_url", sa.String(length=2048), nullable=True),
@@ -50,7 +54,11 @@ def upgrade() -> None:
         "directory_groups",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("name_ci", sa.String(length=200), nullable=False),
+        sa.Column(
+            "name_ci",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
@@ -61,11 +69,29 @@ def upgrade() -> None:
         "directory_users",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("username", sa.String(length=128), nullable=False),
-        sa.Column("username_ci", sa.String(length=128), nullable=False),
+        sa.Column(
+            "username_ci",
+            sa.String(length=256).with_variant(sa.String(length=256, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("email", sa.String(length=320), nullable=False),
-        sa.Column("email_ci", sa.String(length=320), nullable=False),
+        sa.Column(
+            "email_ci",
+            sa.String(length=640).with_variant(sa.String(length=640, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("firstname", sa.String(length=200), nullable=False),
+        sa.Column(
+            "firstname_ci",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("lastname", sa.String(length=200), nullable=False),
+        sa.Column(
+            "lastname_ci",
+            sa.String(length=400).with_variant(sa.String(length=400, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("department", sa.String(length=200), nullable=False),
         sa.Column("job_title", sa.String(length=200), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
@@ -76,6 +102,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("username_ci", name=op.f("uq_directory_users_username_ci")),
     )
     with op.batch_alter_table("directory_users", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_directory_users_firstname_ci"), ["firstname_ci"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_directory_users_lastname_ci"), ["lastname_ci"], unique=False
+        )
         batch_op.create_index("ix_directory_users_state", ["state", "username_ci"], unique=False)
 
     op.create_table(
@@ -178,6 +210,8 @@ def downgrade() -> None:
     op.drop_table("app_group_bindings")
     with op.batch_alter_table("directory_users", schema=None) as batch_op:
         batch_op.drop_index("ix_directory_users_state")
+        batch_op.drop_index(batch_op.f("ix_directory_users_lastname_ci"))
+        batch_op.drop_index(batch_op.f("ix_directory_users_firstname_ci"))
 
     op.drop_table("directory_users")
     op.drop_table("directory_groups")
