@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, update
 
+from scimhub.fields import checked_line, checked_paragraph
 from scimhub.problems import Invalid, NotFound, Refused
 from scimhub.storage.hub_tables import application_images, applications, idm_integrations
 from scimhub.storage.keyset import decode_after, encode_after
@@ -224,12 +225,12 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     """Validated column values for the given application fields."""
     out: dict[str, Any] = {}
     if "label" in fields:
-        label = _text(fields["label"], "label", 200)
+        label = checked_line(fields["label"], "label", 200)
         if not label:
             raise Invalid("The display label is required")
         out |= {"label": label, "label_ci": label.lower()}
     if "description" in fields:
-        out["description"] = _text(fields["description"] or "", "description", 2000)
+        out["description"] = checked_paragraph(fields["description"] or "", "description", 2000)
     if "show_in_portal" in fields:
         if not isinstance(fields["show_in_portal"], bool):
             raise Invalid("show_in_portal must be true or false")
@@ -239,21 +240,10 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _text(value: Any, name: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise Invalid(f"The {name} must be text")
-    text: str = value.strip()
-    if "\x00" in text:
-        raise Invalid(f"The {name} contains a NUL character")
-    if len(text) > limit:
-        raise Invalid(f"The {name} is longer than {limit} characters")
-    return text
-
-
 def _bookmark(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    url = _text(value, "bookmark URL", 2048)
+    url = checked_line(value, "bookmark URL", 2048)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("The bookmark URL must be an http(s) URL with a host")

@@ -13,6 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from scimhub.fields import checked_line, checked_paragraph
 from scimhub.problems import Invalid
 
 from .models import UserState
@@ -121,11 +122,8 @@ def checked_email(value: object) -> str:
 
 
 def checked_text(value: object, field: str, limit: int = _MAX_TEXT) -> str:
-    """A stripped free-text value of at most ``limit`` characters."""
-    text = _string(value, field).strip()
-    if len(text) > limit:
-        raise Invalid(f"The {field} must be at most {limit} characters (got {len(text)})")
-    return text
+    """A stripped line of free text of at most ``limit`` characters."""
+    return checked_line(_string(value, field), field, limit)
 
 
 def checked_state(value: object) -> UserState:
@@ -147,7 +145,7 @@ def checked_group_name(value: object) -> str:
 
 
 def checked_description(value: object) -> str:
-    return checked_text(value, "description", _MAX_DESCRIPTION)
+    return checked_paragraph(_string(value, "description"), "description", _MAX_DESCRIPTION)
 
 
 def _string(value: object, field: str) -> str:

@@ -220,12 +220,12 @@ def test_edit_with_an_empty_bookmark_url_removes_it(hub):
     ("changes", "message"),
     [
         ({"label": ""}, "label is required"),
-        ({"label": None}, "label must be text"),
+        ({"label": None}, "label must be a string"),
         ({"bookmark_url": "mailto:x@example.com"}, "bookmark URL"),
         ({"show_in_portal": "yes"}, "true or false"),
         ({"catalog_key": "scim2"}, "Cannot edit catalog_key"),
-        ({"label": "x" * 201}, "longer than 200"),
-        ({"description": "a\x00b"}, "NUL"),
+        ({"label": "x" * 201}, "at most 200 characters"),
+        ({"description": "a\x00b"}, "control character U\\+0000"),
     ],
 )
 def test_edit_with_invalid_values_is_refused_and_changes_nothing(hub, changes, message):

@@ -243,7 +243,7 @@ def test_edit_changes_the_given_fields(api):
     ("body", "says"),
     [
         ({"label": ""}, "label is required"),
-        ({"label": None}, "label must be text"),
+        ({"label": None}, "label must be a string"),
         ({"bookmark_url": "javascript:alert(1)"}, "bookmark URL"),
         ({"catalog_key": "profitco"}, "catalog_key"),
         ({"show_in_portal": 1}, "show_in_portal"),

@@ -91,17 +91,26 @@ def test_header_spellings_bom_blank_lines_and_quoted_fields_are_understood(hub):
     text = (
         "\ufeffUser Name,E-Mail,first_name,Last_Name,DEPARTMENT,job_title,State\n"
         "\n"
-        f'{a},{a}@example.com,"Lee, Ann","multi\nline",Ops,Dev,staged\n'
+        f'{a},{a}@example.com,"Lee, Ann","O""Brien",Ops,Dev,staged\n'
         f"{b},{b}@example.com,,,,,\n"
         f"bad user,{b}x@example.com,,,,,\n"
     )
     report = run(hub, text)
     assert [u.username for u in report.created] == [a, b]
     first = hub.users.get(a)
-    assert (first.firstname, first.lastname, first.state) == ("Lee, Ann", "multi\nline", "STAGED")
+    assert (first.firstname, first.lastname, first.state) == ("Lee, Ann", 'O"Brien', "STAGED")
     assert hub.users.get(b).state is UserState.ACTIVATED
     (error,) = report.errors
-    assert error.line == 6  # the quoted newline made row 3 span lines 3 and 4
+    assert error.line == 5
+
+
+def test_a_quoted_newline_inside_a_name_is_a_row_error_that_keeps_line_numbers(hub):
+    a, b = unique("nl"), unique("nl")
+    text = f'username,email,lastname\n{a},{a}@example.com,"multi\nline"\n{b},{b}@example.com,B\n'
+    report = run(hub, text)
+    (error,) = report.errors
+    assert (error.line, error.username) == (2, a) and "U+000A" in error.detail
+    assert [u.username for u in report.created] == [b]
 
 
 def test_rows_without_a_state_take_the_default_state(hub):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -435,3 +436,26 @@ def test_concurrent_suspends_change_the_state_once(users, sink):
         results = list(pool.map(lambda _: users.suspend(user.id), range(4)))
     assert {r.state for r in results} == {UserState.SUSPENDED}
     assert sink.changed.count(user.id) == 2  # the add, then one suspension
+
+
+@pytest.mark.parametrize(
+    ("value", "char"),
+    [
+        ("Ada\nLovelace", "U+000A"),
+        ("Ada\tL", "U+0009"),
+        ("\x1b[31mAda", "U+001B"),
+        ("Ada\u202eecalevol", "U+202E"),
+    ],
+)
+def test_names_that_would_forge_output_are_refused(hub, value, char):
+    with pytest.raises(Invalid, match=re.escape(char)):
+        hub.users.add(username=unique(), email=f"{unique()}@example.com", firstname=value)
+
+
+def test_zero_width_joiners_stay_allowed_in_names(hub):
+    user = hub.users.add(
+        username=unique(),
+        email=f"{unique()}@example.com",
+        lastname="\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    )
+    assert "\u200c" in user.lastname
