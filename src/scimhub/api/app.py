@@ -9,10 +9,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scimhub.config import Settings
 from scimhub.hub import Hub, build_hub
 from scimhub.problems import Problem
+from scimhub.scim.errors import InvalidValue
 
 from . import applications, catalog, directory
 from .deps import Unauthorized, require_api_key
@@ -44,10 +46,14 @@ def create_api(settings: Settings, engine: Engine, hub: Hub | None = None) -> Fa
 
 def _register_health(app: FastAPI) -> None:
     @app.get("/healthz", tags=["health"], summary="Liveness and database check (no auth)")
-    def healthz() -> dict[str, str]:
-        with app.state.hub.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        try:
+            with app.state.hub.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError:
+            body = {"status": "unavailable", "detail": "The database does not answer"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -62,6 +68,21 @@ def _register_errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(_validation_body(exc), status_code=422)
+
+    @app.exception_handler(InvalidValue)
+    async def unstorable(_: Request, exc: InvalidValue) -> JSONResponse:
+        # The database refused a value (NUL in PostgreSQL text, a length): the client's error.
+        return JSONResponse({"error": "invalid", "detail": exc.detail}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def collided(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("Integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        body = {
+            "error": "conflict",
+            "detail": "A concurrent change collided with this one; "
+            "nothing was changed. Read the current state and try again.",
+        }
+        return JSONResponse(body, status_code=409)
 
     @app.exception_handler(Unauthorized)
     async def unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:

@@ -12,6 +12,7 @@ import click
 from scimhub.config import Settings
 from scimhub.hub import Hub, build_hub
 from scimhub.problems import Problem
+from scimhub.scim.errors import InvalidValue
 from scimhub.storage.db import make_engine
 
 P = ParamSpec("P")
@@ -40,6 +41,9 @@ def reports_problems(command: Callable[P, T]) -> Callable[P, T]:
             click.echo(f"error: {exc.detail}", err=True)
             for item in exc.errors:
                 click.echo(f"  {item}", err=True)
+            sys.exit(1)
+        except InvalidValue as exc:  # a value the database refused
+            click.echo(f"error: {exc.detail}", err=True)
             sys.exit(1)
 
     return wrapper
