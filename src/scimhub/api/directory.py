@@ -250,6 +250,22 @@ def get_group(hub: HubDep, ref: str) -> GroupOut:
     return GroupOut.of(hub.groups.get(ref))
 
 
+class BoundApplicationOut(BaseModel):
+    id: str
+    label: str
+
+
+@router.get(
+    "/groups/{ref}/applications",
+    tags=["groups"],
+    summary="The applications the group is bound to",
+)
+def group_applications(hub: HubDep, ref: str) -> list[BoundApplicationOut]:
+    group = hub.groups.get(ref)
+    bound = hub.bindings.applications_of_group(group.id)
+    return [BoundApplicationOut(id=app_id, label=label) for app_id, label in bound]
+
+
 @router.delete(
     "/groups/{ref}", tags=["groups"], status_code=204, summary="Delete a group (not its users)"
 )

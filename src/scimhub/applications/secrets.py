@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from scimhub.config import Settings
 from scimhub.problems import Problem
 
 __all__ = ["BadSecretKey", "SecretBox", "SecretUnreadable"]
@@ -25,6 +25,16 @@ class SecretUnreadable(Problem):
 
     status = 500
     code = "secret_unreadable"
+
+
+class KeySettings(Protocol):
+    """What the box needs from the settings (passed in from the edge, not imported)."""
+
+    @property
+    def secret_key(self) -> str | None: ...
+
+    @property
+    def data_dir(self) -> Path: ...
 
 
 class BadSecretKey(Problem):
@@ -47,7 +57,7 @@ class SecretBox:
             ) from None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SecretBox:
+    def from_settings(cls, settings: KeySettings) -> SecretBox:
         if settings.secret_key:
             return cls([k.strip().encode() for k in settings.secret_key.split(",") if k.strip()])
         return cls([_key_file(settings.data_dir)])

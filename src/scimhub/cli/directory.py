@@ -191,10 +191,14 @@ def groups_show(hub: Hub, ref: str, limit: int, after: str | None, as_json: bool
     """A group (by id or name) and a page of its members."""
     group = hub.groups.get(ref)
     page = hub.groups.members(group.id, limit=limit, after=after)
+    bound = hub.bindings.applications_of_group(group.id)
     if as_json:
-        echo_json(asdict(group) | {"members": page.items, "next_cursor": page.next_cursor})
+        apps = [{"id": app_id, "label": label} for app_id, label in bound]
+        extra = {"applications": apps, "members": page.items, "next_cursor": page.next_cursor}
+        echo_json(asdict(group) | extra)
         return
     _print_group(group)
+    click.echo("applications: " + (", ".join(label for _, label in bound) or "none bound"))
     _user_table(page.items, page.next_cursor)
 
 

@@ -159,3 +159,15 @@ def test_a_binding_provisioning_cannot_record_is_rolled_back(hub, app):
     with pytest.raises(RuntimeError):
         Bindings(hub.engine, scope=RecordingScope(fail=True)).bind(app.id, [group.id])
     assert hub.bindings.list(app.id) == []
+
+
+def test_a_group_lists_the_applications_it_is_bound_to_over_the_api(hub, api):
+    group = hub.groups.add(name=unique("g"))
+    first = hub.applications.create(catalog_key="profitco", label=unique("a"))
+    second = hub.applications.create(catalog_key="scim2", label=unique("b"))
+    hub.bindings.bind(first.id, [group.id])
+    hub.bindings.bind(second.id, [group.name])
+    r = api.get(f"/groups/{group.id}/applications")
+    assert r.status_code == 200
+    assert sorted(a["id"] for a in r.json()) == sorted([first.id, second.id])
+    assert api.get("/groups/no-such-group/applications").status_code == 404
