@@ -82,10 +82,7 @@ class Groups:
         """Delete the group; its members lose the membership (and are reported changed)."""
         with write_tx(self.engine) as conn:
             group = resolve_group(conn, ref, lock=True)
-            member_ids = conn.execute(
-                select(memberships.c.user_id).where(memberships.c.group_id == group.id)
-            ).scalars()
-            _changed(self.changes, conn, list(member_ids))
+            _changed(self.changes, conn, _locked_memberships(conn, group.id))
             conn.execute(delete(memberships).where(memberships.c.group_id == group.id))
             conn.execute(delete(groups).where(groups.c.id == group.id))
         return group
@@ -166,12 +163,27 @@ def _group_and_users(
     """The locked group and the distinct users named; NotFound lists every unknown ref."""
     if isinstance(user_refs, str) or not user_refs:
         raise Invalid("Name at least one user (a list of ids or usernames)")
-    group = resolve_group(conn, ref, lock=True)
-    found, unknown = resolve_users(conn, user_refs)
+    group = resolve_group(conn, ref, lock=True)  # groups before users (docs/decisions.md)
+    found, unknown = resolve_users(conn, user_refs, lock=True)
     if unknown:
         names = ", ".join(f"'{r}'" for r in unknown)
         raise NotFound(f"No user with id or username {names}; no membership was changed")
     return group, list({u.id: u for u in found.values()}.values())
+
+
+def _locked_memberships(conn: Connection, group_id: str) -> list[str]:
+    """The group's member ids, their membership rows locked in user id order.
+
+    A user's delete locks only that user's rows, and this only the group's; as one side
+    takes its rows in a fixed order, deletes of groups and of their members cannot deadlock.
+    """
+    query = (
+        select(memberships.c.user_id)
+        .where(memberships.c.group_id == group_id)
+        .order_by(memberships.c.user_id)
+        .with_for_update()
+    )
+    return list(conn.execute(query).scalars())
 
 
 def _member_ids(conn: Connection, group_id: str, user_ids: list[str]) -> set[str]:

@@ -89,9 +89,13 @@ def resolve_user(conn: Connection, ref: str, *, lock: bool = False) -> Directory
 
 
 def resolve_users(
-    conn: Connection, refs: Sequence[str]
+    conn: Connection, refs: Sequence[str], *, lock: bool = False
 ) -> tuple[dict[str, DirectoryUser], list[str]]:
-    """The users named by ``refs`` (ids or usernames), keyed by ref, and the unknown refs."""
+    """The users named by ``refs`` (ids or usernames), keyed by ref, and the unknown refs.
+
+    With ``lock`` the users found are share-locked in id order (so they cannot be deleted
+    before the caller commits); a user deleted meanwhile counts as unknown.
+    """
     wanted = list(dict.fromkeys(ref.strip() for ref in refs))
     by_id: dict[str, DirectoryUser] = {}
     by_name: dict[str, DirectoryUser] = {}
@@ -103,21 +107,47 @@ def resolve_users(
             by_id[user.id] = user
             by_name[row.username_ci] = user
     found = {ref: by_id.get(ref) or by_name.get(ref.lower()) for ref in wanted}
+    if lock:
+        held = _share_locked(conn, sorted({u.id for u in found.values() if u is not None}))
+        found = {ref: None if u is None else held.get(u.id) for ref, u in found.items()}
     unknown = [ref for ref, user in found.items() if user is None]
     return {ref: user for ref, user in found.items() if user is not None}, unknown
 
 
+def _share_locked(conn: Connection, user_ids: Sequence[str]) -> dict[str, DirectoryUser]:
+    """The users among ``user_ids`` (sorted) that still exist, share-locked in id order."""
+    held: dict[str, DirectoryUser] = {}
+    for chunk in chunks(user_ids):
+        query = (
+            select(users)
+            .where(users.c.id.in_(chunk))
+            .order_by(users.c.id)
+            .with_for_update(read=True)
+        )
+        held |= {row.id: user_of(row) for row in conn.execute(query)}
+    return held
+
+
 def resolve_group(conn: Connection, ref: str, *, lock: bool = False) -> DirectoryGroup:
-    """The group whose id or name (case-insensitive) is ``ref``; the id wins a tie."""
+    """The group whose id or name (case-insensitive) is ``ref``; the id wins a tie.
+
+    With ``lock`` the group is resolved and row-locked by one statement, so a group deleted
+    by a concurrent transaction is NotFound rather than a row that vanishes under the caller.
+    """
     ref = ref.strip()
-    query = groups_selected().where(or_(groups.c.id == ref, groups.c.name_ci == ref.lower()))
-    rows = conn.execute(query).all()
+    named = or_(groups.c.id == ref, groups.c.name_ci == ref.lower())
+    if lock:
+        query = select(groups.c.id).where(named).order_by(groups.c.id).with_for_update()
+        ids = list(conn.execute(query).scalars())
+        if not ids:
+            raise NotFound(f"No group with id or name '{ref}'")
+        held = ref if ref in ids else ids[0]
+        # Locked: it stays; counted by a fresh statement, after any wait for the lock.
+        return group_of(conn.execute(groups_selected().where(groups.c.id == held)).one())
+    rows = conn.execute(groups_selected().where(named)).all()
     if not rows:
         raise NotFound(f"No group with id or name '{ref}'")
-    row = next((r for r in rows if r.id == ref), rows[0])
-    if lock:
-        conn.execute(select(groups.c.id).where(groups.c.id == row.id).with_for_update())
-    return group_of(row)
+    return group_of(next((r for r in rows if r.id == ref), rows[0]))
 
 
 def page_limit(limit: int) -> int:
