@@ -12,10 +12,16 @@ from sqlalchemy import Connection, Engine, delete, insert, select, tuple_, updat
 
 from scimhub.fields import checked_line, checked_paragraph
 from scimhub.problems import Invalid, NotFound, Refused
-from scimhub.storage.hub_tables import application_images, applications, idm_integrations
+from scimhub.storage.hub_tables import (
+    app_group_bindings,
+    application_images,
+    applications,
+    directory_groups,
+    idm_integrations,
+)
 from scimhub.storage.keyset import decode_after, encode_after
 from scimhub.storage.resources import now_utc
-from scimhub.storage.transactions import read_tx, write_tx
+from scimhub.storage.transactions import read_tx, retrying, write_tx
 
 from .catalog import catalog_entry
 from .images import checked_image
@@ -40,8 +46,13 @@ class Applications:
         description: str = "",
         show_in_portal: bool = True,
         bookmark_url: str | None = None,
+        image: bytes | None = None,
     ) -> Application:
-        """Create an application from a catalog entry, with an unconfigured IdM integration."""
+        """Create an application from a catalog entry, with an unconfigured IdM integration.
+
+        Everything given, the image too, is checked first and written in one transaction:
+        a refused value leaves no application behind.
+        """
         entry = catalog_entry(catalog_key)
         now = now_utc()
         fields = _checked(
@@ -60,9 +71,12 @@ class Applications:
             "options": entry.default_options(),
             "updated": now,
         }
+        picture = None if image is None else checked_image(image, self.max_image_bytes)
         with write_tx(self.engine) as conn:
             conn.execute(insert(applications), [row | fields])
             conn.execute(insert(idm_integrations), [idm])
+            if picture is not None:
+                _replace_image(conn, str(row["id"]), picture)
             return _load(conn, str(row["id"]))
 
     def get(self, ref: str) -> Application:
@@ -91,14 +105,18 @@ class Applications:
             items, encode_after(items[-1].label.lower(), items[-1].id) if more else None
         )
 
-    def edit(self, ref: str, **changes: Any) -> Application:
+    def edit(self, ref: str, *, image: bytes | None = None, **changes: Any) -> Application:
+        """Change portal settings and (with ``image``) the image: all of it, or nothing."""
         unknown = set(changes) - set(_EDITABLE)
         if unknown:
             raise Invalid(f"Cannot edit {', '.join(sorted(unknown))} of an application")
         fields = _checked({k: v for k, v in changes.items()})
+        picture = None if image is None else checked_image(image, self.max_image_bytes)
         with write_tx(self.engine) as conn:
-            app_id = resolve(conn, ref)
-            if fields:
+            app_id = resolve(conn, ref, lock=True)
+            if picture is not None:
+                _replace_image(conn, app_id, picture)
+            if fields or picture is not None:
                 conn.execute(
                     update(applications)
                     .where(applications.c.id == app_id)
@@ -111,32 +129,13 @@ class Applications:
 
         Nothing is deleted if any of them still has an active IdM integration.
         """
-        with write_tx(self.engine) as conn:
-            ids = list(dict.fromkeys(resolve(conn, ref) for ref in refs))
-            if not ids:
-                raise Invalid("Choose at least one application to delete")
-            if confirm_count != len(ids):
-                raise Refused(
-                    f"You are deleting {len(ids)} application(s): enter {len(ids)} "
-                    f"to confirm (got {confirm_count})"
-                )
-            gone = [_load(conn, app_id, lock=True) for app_id in ids]
-            _refuse_active(gone)
-            conn.execute(delete(applications).where(applications.c.id.in_(ids)))
-        return gone
+        return retrying(lambda: self._delete(refs, confirm_count))
 
     def set_image(self, ref: str, data: bytes) -> Image:
         image = checked_image(data, self.max_image_bytes)
-        row = {
-            "content_type": image.content_type,
-            "sha256": image.sha256,
-            "data": image.data,
-            "updated": now_utc(),
-        }
         with write_tx(self.engine) as conn:
-            app_id = resolve(conn, ref)
-            conn.execute(delete(application_images).where(application_images.c.app_id == app_id))
-            conn.execute(insert(application_images), [row | {"app_id": app_id}])
+            app_id = resolve(conn, ref, lock=True)
+            _replace_image(conn, app_id, image)
             _touch(conn, app_id)
         return image
 
@@ -152,26 +151,95 @@ class Applications:
 
     def remove_image(self, ref: str) -> None:
         with write_tx(self.engine) as conn:
-            app_id = resolve(conn, ref)
+            app_id = resolve(conn, ref, lock=True)
             conn.execute(delete(application_images).where(application_images.c.app_id == app_id))
             _touch(conn, app_id)
 
+    def _delete(self, refs: Sequence[str], confirm_count: int) -> builtins.list[Application]:
+        with write_tx(self.engine) as conn:
+            ids = list(dict.fromkeys(resolve(conn, ref) for ref in refs))
+            if not ids:
+                raise Invalid("Choose at least one application to delete")
+            if confirm_count != len(ids):
+                raise Refused(
+                    f"You are deleting {len(ids)} application(s): enter {len(ids)} "
+                    f"to confirm (got {confirm_count})"
+                )
+            gone = _locked_for_delete(conn, ids)
+            _refuse_active(gone)
+            _lock_bound_groups(conn, ids)
+            conn.execute(delete(applications).where(applications.c.id.in_(ids)))
+        return gone
 
-def resolve(conn: Connection, ref: str) -> str:
-    """The id of the application ``ref`` names: an id, or a label that is unique."""
+
+def resolve(conn: Connection, ref: str, *, lock: bool = False) -> str:
+    """The id of the application ``ref`` names: an id, or a label that is unique.
+
+    With ``lock`` the application's row is locked by the statement that finds it, so one
+    deleted meanwhile is NotFound, and writers of one application queue.
+    """
     ref = ref.strip()
-    by_id = conn.execute(select(applications.c.id).where(applications.c.id == ref)).first()
-    if by_id is not None:
-        return str(by_id.id)
-    rows = conn.execute(
-        select(applications.c.id).where(applications.c.label_ci == ref.lower()).limit(11)
-    ).all()
+    by_id = select(applications.c.id).where(applications.c.id == ref)
+    by_label = select(applications.c.id).where(applications.c.label_ci == ref.lower()).limit(11)
+    if lock:
+        by_id, by_label = by_id.with_for_update(), by_label.with_for_update()
+    found = conn.execute(by_id).first()
+    if found is not None:
+        return str(found.id)
+    rows = conn.execute(by_label).all()
     if not rows:
         raise NotFound(f"No application with id or label '{ref}'")
     if len(rows) > 1:
         ids = ", ".join(r.id for r in rows[:10])
         raise Refused(f"{len(rows)} applications are labelled '{ref}'; use an id ({ids})")
     return str(rows[0][0])
+
+
+def _locked_for_delete(conn: Connection, ids: Sequence[str]) -> builtins.list[Application]:
+    """The applications and their IdM rows, locked in id order (so deletes cannot deadlock).
+
+    Lock order across the hub: applications (and their IdM rows), then groups, then users.
+    """
+    query = (
+        _selected()
+        .where(applications.c.id.in_(ids))
+        .order_by(applications.c.id)
+        .with_for_update(of=[applications, idm_integrations])
+    )
+    held = {r.id: _application(r) for r in conn.execute(query)}
+    missing = [app_id for app_id in ids if app_id not in held]
+    if missing:
+        raise NotFound(f"No application with id '{missing[0]}'")
+    return [held[app_id] for app_id in ids]
+
+
+def _lock_bound_groups(conn: Connection, app_ids: Sequence[str]) -> None:
+    """Share-lock the groups bound to the applications, in id order.
+
+    Deleting the applications cascades to their binding rows, and deleting a group cascades
+    to the same rows; holding the groups first makes the two queue instead of deadlocking.
+    """
+    bound = select(app_group_bindings.c.group_id).where(app_group_bindings.c.app_id.in_(app_ids))
+    query = (
+        select(directory_groups.c.id)
+        .where(directory_groups.c.id.in_(bound))
+        .order_by(directory_groups.c.id)
+        .with_for_update(read=True)
+    )
+    conn.execute(query).all()
+
+
+def _replace_image(conn: Connection, app_id: str, image: Image) -> None:
+    """Store ``image`` as the application's only image; the caller holds the row lock."""
+    conn.execute(delete(application_images).where(application_images.c.app_id == app_id))
+    row = {
+        "app_id": app_id,
+        "content_type": image.content_type,
+        "sha256": image.sha256,
+        "data": image.data,
+        "updated": now_utc(),
+    }
+    conn.execute(insert(application_images), [row])
 
 
 def _refuse_active(apps: list[Application]) -> None:
@@ -192,11 +260,8 @@ def _selected() -> Any:
     )
 
 
-def _load(conn: Connection, app_id: str, *, lock: bool = False) -> Application:
-    query = _selected().where(applications.c.id == app_id)
-    if lock:
-        query = query.with_for_update(of=idm_integrations)
-    row = conn.execute(query).first()
+def _load(conn: Connection, app_id: str) -> Application:
+    row = conn.execute(_selected().where(applications.c.id == app_id)).first()
     if row is None:
         raise NotFound(f"No application with id '{app_id}'")
     return _application(row)

@@ -49,7 +49,7 @@ class Bindings:
     def bind(self, app_ref: str, group_refs: Sequence[str]) -> BindingChange:
         """Bind groups to the application; all named groups must exist (else nothing changes)."""
         with write_tx(self.engine) as conn:
-            app_id = _locked(conn, resolve(conn, app_ref))
+            app_id = resolve(conn, app_ref, lock=True)  # (un)binds of one app queue
             groups = _groups(conn, group_refs)
             bound = _bound_ids(conn, app_id)
             new = [g for g in groups if g[0] not in bound]
@@ -62,7 +62,7 @@ class Bindings:
 
     def unbind(self, app_ref: str, group_refs: Sequence[str]) -> BindingChange:
         with write_tx(self.engine) as conn:
-            app_id = _locked(conn, resolve(conn, app_ref))
+            app_id = resolve(conn, app_ref, lock=True)  # (un)binds of one app queue
             groups = _groups(conn, group_refs)
             bound = _bound_ids(conn, app_id)
             gone = [g for g in groups if g[0] in bound]
@@ -107,15 +107,21 @@ class Bindings:
 
 
 def _groups(conn: Connection, refs: Sequence[str]) -> builtins.list[tuple[str, str]]:
-    """(id, name) of each named group (by id or name, case-insensitive), in order."""
+    """(id, name) of each named group (by id or name, case-insensitive), in order.
+
+    The groups are share-locked in id order by the statement that finds them (after the
+    application: the hub locks applications, then groups, then users), so a group deleted
+    meanwhile is NotFound here, and one found cannot be deleted before this transaction ends.
+    """
     wanted = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
     if not wanted:
         raise Invalid("Name at least one user group")
     lowered = [r.lower() for r in wanted]
     rows = conn.execute(
-        select(directory_groups.c.id, directory_groups.c.name, directory_groups.c.name_ci).where(
-            directory_groups.c.id.in_(wanted) | directory_groups.c.name_ci.in_(lowered)
-        )
+        select(directory_groups.c.id, directory_groups.c.name, directory_groups.c.name_ci)
+        .where(directory_groups.c.id.in_(wanted) | directory_groups.c.name_ci.in_(lowered))
+        .order_by(directory_groups.c.id)
+        .with_for_update(read=True)
     ).all()
     found: dict[str, tuple[str, str]] = {}
     for r in rows:
@@ -126,12 +132,6 @@ def _groups(conn: Connection, refs: Sequence[str]) -> builtins.list[tuple[str, s
             f"No user group named {', '.join(repr(m) for m in missing)}; nothing was changed"
         )
     return list(dict.fromkeys(found.get(r) or found[r.lower()] for r in wanted))
-
-
-def _locked(conn: Connection, app_id: str) -> str:
-    """Lock the application's row so concurrent (un)binds of one application serialise."""
-    conn.execute(select(applications.c.id).where(applications.c.id == app_id).with_for_update())
-    return app_id
 
 
 def _bound_ids(conn: Connection, app_id: str) -> set[str]:

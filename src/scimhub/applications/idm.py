@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
-from scimhub.problems import Invalid, Problem, Refused
+from scimhub.problems import Invalid, NotFound, Problem, Refused
 from scimhub.storage.hub_tables import applications, idm_integrations
 from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
@@ -283,7 +283,9 @@ def _sealed(conn: Connection, app_id: str) -> str:
     row = conn.execute(
         select(idm_integrations.c.token_ciphertext).where(idm_integrations.c.app_id == app_id)
     ).first()
-    if row is None or row.token_ciphertext is None:
+    if row is None:
+        raise NotFound(f"No application with id '{app_id}'")
+    if row.token_ciphertext is None:
         raise Invalid("Enter the base URL (or choose a region) and the token first")
     return str(row.token_ciphertext)
 
@@ -315,7 +317,9 @@ def _check(verification: Verification, at: datetime) -> dict[str, Any]:
 def _entry(conn: Connection, app_id: str) -> CatalogEntry:
     key = conn.execute(
         select(applications.c.catalog_key).where(applications.c.id == app_id)
-    ).scalar_one()
+    ).scalar()
+    if key is None:
+        raise NotFound(f"No application with id '{app_id}'")
     return catalog_entry(key)
 
 
@@ -323,7 +327,9 @@ def _load(conn: Connection, app_id: str, *, lock: bool = False) -> IdmStatus:
     query = select(idm_integrations).where(idm_integrations.c.app_id == app_id)
     if lock:
         query = query.with_for_update()
-    r = conn.execute(query).one()
+    r = conn.execute(query).first()
+    if r is None:  # deleted by a concurrent transaction (e.g. while activation verified)
+        raise NotFound(f"No application with id '{app_id}'")
     return IdmStatus(
         r.app_id,
         IdmState(r.status),

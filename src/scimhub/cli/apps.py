@@ -69,9 +69,8 @@ def add(
         description=description,
         show_in_portal=show_in_portal,
         bookmark_url=bookmark_url,
+        image=None if image is None else image.read_bytes(),  # refused: nothing is created
     )
-    if image is not None:
-        hub.applications.set_image(app.id, image.read_bytes())
     click.echo(f"Created application '{app.label}' id={app.id}")
     click.echo(f"Configure it: scimhub apps idm configure {app.id} --region ... --token-stdin")
 
@@ -129,9 +128,11 @@ def edit(
         "show_in_portal": show_in_portal,
         "bookmark_url": bookmark_url,
     }
-    app = hub.applications.edit(app_ref, **{k: v for k, v in given.items() if v is not None})
-    if image is not None:
-        hub.applications.set_image(app.id, image.read_bytes())
+    app = hub.applications.edit(
+        app_ref,
+        image=None if image is None else image.read_bytes(),  # refused: nothing is changed
+        **{k: v for k, v in given.items() if v is not None},
+    )
     click.echo(f"Updated application '{app.label}'")
 
 

@@ -159,6 +159,40 @@ def test_apps_add_list_show_and_edit(cli, local, tmp_path):
     assert local.hub.applications.get(app_id).bookmark_url is None
 
 
+def test_apps_add_with_a_refused_image_creates_no_application(cli, local, tmp_path):
+    svg = tmp_path / "logo.svg"
+    svg.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    refused = cli("apps", "add", "profitco", "--label", "Half made", "--image", str(svg), code=1)
+    assert refused.stderr == "error: The image must be a PNG, JPEG, GIF or WebP file\n"
+    assert "Created" not in refused.stdout
+    assert local.hub.applications.list().items == []
+
+
+def test_apps_edit_with_a_refused_image_changes_nothing(cli, local, tmp_path):
+    app = local.hub.applications.create(catalog_key="scim2", label="Kept", description="Old")
+    local.hub.applications.set_image(app.id, png())
+    before = local.hub.applications.get(app.id)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    refused = cli(
+        "apps", "edit", app.id, "--label", "Renamed", "--description", "New", "--hide",
+        "--image", str(empty), code=1,
+    )  # fmt: skip
+    assert refused.stderr == "error: The image is empty\n"
+    assert local.hub.applications.get(app.id) == before
+    assert local.hub.applications.image(app.id).data == png()
+
+
+def test_apps_edit_with_only_an_image_replaces_it(cli, local, tmp_path):
+    app = local.hub.applications.create(catalog_key="scim2", label="Pictured")
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png(3, 2))
+    assert cli("apps", "edit", app.id, "--image", str(logo)).stdout == (
+        "Updated application 'Pictured'\n"
+    )
+    assert local.hub.applications.image(app.id).data == png(3, 2)
+
+
 # --- bind / unbind ----------------------------------------------------------------------------
 
 
