@@ -25,7 +25,7 @@ from scimhub.storage.transactions import read_tx, retrying, write_tx
 
 from .catalog import catalog_entry
 from .images import checked_image
-from .models import Application, ApplicationPage, IdmState, Image, aware
+from .models import Application, ApplicationPage, IdmState, Image
 
 __all__ = ["Applications"]
 
@@ -277,8 +277,8 @@ def _application(r: Any) -> Application:
         r.bookmark_url,
         r.sha256,
         IdmState(r.status),
-        aware(r.created),
-        aware(r.updated),
+        r.created,
+        r.updated,
     )
 
 

@@ -21,7 +21,6 @@ from scimhub.storage.transactions import read_tx, write_tx
 
 from .apps import resolve
 from .changes import NO_SCOPE_CHANGES, ScopeSink
-from .models import aware
 
 __all__ = ["Binding", "BindingChange", "Bindings"]
 
@@ -92,7 +91,7 @@ class Bindings:
         with read_tx(self.engine) as conn:
             app_id = resolve(conn, app_ref)
             rows = conn.execute(query.where(app_group_bindings.c.app_id == app_id)).all()
-        return [Binding(r.app_id, r.group_id, r.name, int(r.n), aware(r.created)) for r in rows]
+        return [Binding(r.app_id, r.group_id, r.name, int(r.n), r.created) for r in rows]
 
     def applications_of_group(self, group_id: str) -> builtins.list[tuple[str, str]]:
         """(id, label) of the applications a group is bound to."""

@@ -27,7 +27,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 from .apps import resolve
 from .catalog import CatalogEntry, catalog_entry
 from .changes import NO_SCOPE_CHANGES, ScopeSink
-from .models import IdmState, IdmStatus, aware, maybe_aware
+from .models import IdmState, IdmStatus
 from .secrets import SecretBox
 from .urls import normalize_base_url
 from .verify import Verification, verify_connection
@@ -339,9 +339,9 @@ def _load(conn: Connection, app_id: str, *, lock: bool = False) -> IdmStatus:
         dict(r.options),
         r.capabilities,
         r.last_check,
-        maybe_aware(r.verified_at),
-        maybe_aware(r.activated_at),
-        maybe_aware(r.deactivated_at),
+        r.verified_at,
+        r.activated_at,
+        r.deactivated_at,
         r.generation,
-        aware(r.updated),
+        r.updated,
     )

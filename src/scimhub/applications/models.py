@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -13,18 +13,7 @@ __all__ = [
     "IdmState",
     "IdmStatus",
     "Image",
-    "aware",
-    "maybe_aware",
 ]
-
-
-def aware(ts: datetime) -> datetime:
-    """A stored timestamp in UTC: SQLite hands back naive datetimes, which are UTC."""
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def maybe_aware(ts: datetime | None) -> datetime | None:
-    return None if ts is None else aware(ts)
 
 
 class IdmState(StrEnum):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, func, or_, select
@@ -18,7 +17,6 @@ from .models import DirectoryGroup, DirectoryUser, Page, UserState
 
 __all__ = [
     "MAX_PAGE",
-    "aware",
     "chunks",
     "group_of",
     "groups_selected",
@@ -38,11 +36,6 @@ _CHUNK = 500
 T = TypeVar("T")
 
 
-def aware(ts: datetime) -> datetime:
-    """SQLite hands back naive datetimes, which are UTC."""
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
 def user_of(r: Any) -> DirectoryUser:
     return DirectoryUser(
         id=r.id,
@@ -53,15 +46,13 @@ def user_of(r: Any) -> DirectoryUser:
         department=r.department,
         job_title=r.job_title,
         state=UserState(r.state),
-        created=aware(r.created),
-        updated=aware(r.updated),
+        created=r.created,
+        updated=r.updated,
     )
 
 
 def group_of(r: Any) -> DirectoryGroup:
-    return DirectoryGroup(
-        r.id, r.name, r.description, aware(r.created), aware(r.updated), int(r.member_count)
-    )
+    return DirectoryGroup(r.id, r.name, r.description, r.created, r.updated, int(r.member_count))
 
 
 def groups_selected() -> Select[Any]:

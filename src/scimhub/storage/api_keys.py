@@ -11,7 +11,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Row, insert, select, update
@@ -96,11 +96,4 @@ class ApiKeys:
 
 
 def _info(r: Row[Any]) -> ApiKey:
-    return ApiKey(
-        r.id, r.prefix, r.label, _aware(r.created), _aware(r.last_used), _aware(r.revoked)
-    )
-
-
-def _aware(ts: Any) -> Any:
-    """SQLite hands back naive datetimes, which are UTC."""
-    return ts.replace(tzinfo=UTC) if isinstance(ts, datetime) and ts.tzinfo is None else ts
+    return ApiKey(r.id, r.prefix, r.label, r.created, r.last_used, r.revoked)

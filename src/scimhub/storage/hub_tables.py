@@ -6,10 +6,14 @@ provider meet only over HTTP, even when they run on one database.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,9 +21,25 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 
-from .tables import Timestamp, metadata
+from .tables import metadata
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A timestamp read back timezone-aware (UTC) on SQLite too, which stores it naive."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+Timestamp = UtcTimestamp()
 
 
 def Folded(length: int) -> String:
