@@ -91,6 +91,12 @@ class GroupIn(BaseModel):
     description: str = ""
 
 
+class GroupPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str | None = None
+    description: str | None = None
+
+
 class GroupOut(BaseModel):
     id: str
     name: str
@@ -248,6 +254,11 @@ def create_group(hub: HubDep, body: GroupIn, response: Response) -> GroupOut:
 @router.get("/groups/{ref}", tags=["groups"], summary="One group, by id or name")
 def get_group(hub: HubDep, ref: str) -> GroupOut:
     return GroupOut.of(hub.groups.get(ref))
+
+
+@router.patch("/groups/{ref}", tags=["groups"], summary="Rename a group or edit its description")
+def edit_group(hub: HubDep, ref: str, body: GroupPatch) -> GroupOut:
+    return GroupOut.of(hub.groups.edit(ref, **body.model_dump(exclude_unset=True)))
 
 
 class BoundApplicationOut(BaseModel):

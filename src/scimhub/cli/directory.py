@@ -202,6 +202,17 @@ def groups_show(hub: Hub, ref: str, limit: int, after: str | None, as_json: bool
     _user_table(page.items, page.next_cursor)
 
 
+@groups.command("edit")
+@click.argument("ref")
+@click.option("--name", default=None, help="A new name")
+@click.option("--description", default=None)
+@pass_hub
+def groups_edit(hub: Hub, ref: str, name: str | None, description: str | None) -> None:
+    """Rename a group or change its description."""
+    group = hub.groups.edit(ref, name=name, description=description)
+    click.echo(f"Updated group '{group.name}'")
+
+
 @groups.command("delete")
 @click.argument("ref")
 @_yes

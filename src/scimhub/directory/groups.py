@@ -78,6 +78,28 @@ class Groups:
             rows = conn.execute(query).all()
         return paged(rows, limit, group_of, "name_ci")
 
+    def edit(
+        self, ref: str, *, name: str | None = None, description: str | None = None
+    ) -> DirectoryGroup:
+        """Rename the group or change its description; a new name must not be taken."""
+        values: dict[str, Any] = {}
+        if name is not None:
+            values |= {"name": checked_group_name(name)}
+            values["name_ci"] = values["name"].lower()
+        if description is not None:
+            values["description"] = checked_description(description)
+        try:
+            with write_tx(self.engine) as conn:
+                group = resolve_group(conn, ref, lock=True)
+                if "name_ci" in values and values["name_ci"] != group.name.lower():
+                    _refuse_taken(conn, values["name"])
+                if values:
+                    update_values = values | {"updated": now_utc()}
+                    conn.execute(update(groups).where(groups.c.id == group.id), update_values)
+                return resolve_group(conn, group.id)
+        except IntegrityError:
+            raise Conflict(_taken(str(values.get("name")))) from None
+
     def delete(self, ref: str) -> DirectoryGroup:
         """Delete the group; its members lose the membership (and are reported changed)."""
         with write_tx(self.engine) as conn:

@@ -125,6 +125,15 @@ def test_groups_add_list_show_members_and_delete(cli):
     removed = cli("groups", "members", "remove", "engineering", "ann", "bob").stdout
     assert "Removed: ann, bob" in removed
     assert cli.json("groups", "show", "engineering")["members"] == []
+    assert "applications: none bound" in cli("groups", "show", "engineering").stdout
+
+    edited = cli("groups", "edit", "engineering", "--name", "Eng", "--description", "R&D")
+    assert "Updated group 'Eng'" in edited.stdout
+    assert cli.json("groups", "show", "eng")["description"] == "R&D"
+    assert (
+        "Updated group 'Engineering'"
+        in cli("groups", "edit", "eng", "--name", "Engineering").stdout
+    )
 
     assert "Deleted group 'Engineering'" in cli("groups", "delete", "engineering", "--yes").stdout
     assert "No group" in cli("groups", "show", "engineering", code=1).stderr

@@ -244,3 +244,23 @@ def test_concurrent_adds_of_one_member_add_them_once(groups, sink, hub):
     assert sorted(len(c.changed) for c in changes) == [0, 0, 0, 1]
     assert hub.groups.get(group.id).member_count == 1
     assert sink.changed == [ann.id]
+
+
+def test_a_group_can_be_renamed_and_described_but_not_onto_a_taken_name(hub):
+    group = hub.groups.add(name=unique("old"))
+    taken = hub.groups.add(name=unique("taken"))
+    new_name = unique("New")
+    renamed = hub.groups.edit(group.id, name=new_name, description="Renamed")
+    assert (renamed.name, renamed.description) == (new_name, "Renamed")
+    assert hub.groups.get(new_name.upper()).id == group.id
+    with pytest.raises(Conflict, match="already exists"):
+        hub.groups.edit(group.id, name=taken.name.upper())
+    assert hub.groups.edit(group.id, name=new_name.lower()).name == new_name.lower()
+
+
+def test_group_edit_over_the_api(api):
+    created = api.post("/groups", json={"name": unique("api")}).json()
+    r = api.patch(f"/groups/{created['id']}", json={"description": "Desc"})
+    assert (r.status_code, r.json()["description"]) == (200, "Desc")
+    assert api.patch(f"/groups/{created['id']}", json={"name": ""}).status_code == 422
+    assert api.patch(f"/groups/{created['id']}", json={"name": 5}).status_code == 422
