@@ -3,14 +3,17 @@
 Its capabilities come from the discovery endpoints (RFC 7644 §4): ``/ServiceProviderConfig``
 (RFC 7643 §5) gives the features, ``/ResourceTypes`` (RFC 7643 §6) the resources served. Real
 targets bend both: flags sent as strings, ``/ResourceTypes`` as a bare JSON array, so reading
-is lenient and anything unreadable means "not served". The ListResponse (RFC 7644 §3.4.2) and
-Error (RFC 7644 §3.12) readers serve the connection check.
+is lenient and anything unreadable means "not served". The ListResponse (RFC 7644 §3.4.2),
+Error (RFC 7644 §3.12) and Retry-After (RFC 9110 §10.2.3) readers serve the connection check.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeGuard
 
 import orjson
@@ -26,12 +29,16 @@ __all__ = [
     "has_schema",
     "list_response_problem",
     "printable",
+    "retry_advice",
 ]
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 _FEATURES = ("patch", "bulk", "filter", "sort", "etag", "changePassword")
+#: A hostile target's /ResourceTypes must not bloat the stored check: names kept, and their size.
+_MAX_RESOURCE_TYPES, _MAX_NAME_LENGTH = 50, 100
+_MAX_RETRY_SECONDS = 999_999_999
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +126,12 @@ def _resource_type_names(doc: object) -> tuple[str, ...]:
     if not isinstance(items, list):
         return ()
     names = (item.get("name") for item in items if isinstance(item, dict))
-    return tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n))
+    kept = (n for n in names if isinstance(n, str) and _is_name(n))
+    return tuple(dict.fromkeys(kept))[:_MAX_RESOURCE_TYPES]
+
+
+def _is_name(name: str) -> bool:
+    return 0 < len(name) <= _MAX_NAME_LENGTH and name.isprintable() and name.strip() == name
 
 
 def has_schema(doc: object, urn: str) -> bool:
@@ -165,3 +177,30 @@ def printable(text: str, limit: int = 300) -> str:
     """Text from the target made safe to show an admin: printable, one line, bounded."""
     flat = "".join(ch if ch.isprintable() else " " for ch in text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def retry_advice(value: str, now: datetime | None = None) -> str:
+    """When to retry, from a Retry-After value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+
+    Any other value is "try again later": what the target sent is never echoed.
+    """
+    text = value.strip()
+    if text.isascii() and text.isdigit():  # "²".isdigit() is True, and int() refuses it
+        digits = text.lstrip("0") or "0"  # bounded before int(), which refuses 4301 digits
+        seconds = int(digits) if len(digits) <= len(str(_MAX_RETRY_SECONDS)) else None
+    else:
+        seconds = _seconds_until(text, now or datetime.now(UTC))
+    if seconds is None:
+        return "try again later"
+    return f"try again in {seconds} s" if seconds else "try again now"
+
+
+def _seconds_until(http_date: str, now: datetime) -> int | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # the asctime form carries no zone; HTTP-dates are GMT
+        when = when.replace(tzinfo=UTC)
+    seconds = math.ceil((when - now).total_seconds())
+    return max(seconds, 0) if seconds <= _MAX_RETRY_SECONDS else None

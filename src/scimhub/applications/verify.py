@@ -3,17 +3,16 @@
 Like JumpCloud's and Entra ID's "Test connection": ``GET {base}/Users?startIndex=1&count=1``
 (RFC 7644 §3.4.2) proves the base URL and the token, then ``/ServiceProviderConfig`` and
 ``/ResourceTypes`` (RFC 7644 §4) are read, best effort, for the target's capabilities. httpx's
-errors are translated here only, and the token appears in no message, exception or log line.
+errors are translated here only, and every failure ends as an outcome: a host name httpx or the
+IDNA codec refuses is ``invalid_url``, anything else unforeseen ``unexpected_error`` (logged).
+The token appears in no message, exception or log line, whole or in part (see ``redact``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import socket
-import ssl
 import time
-from collections.abc import Iterator
+import traceback
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
@@ -29,8 +28,10 @@ from .capabilities import (
     decode_json,
     error_detail,
     list_response_problem,
-    printable,
+    retry_advice,
 )
+from .failures import is_url_error, network_reason, tls_reason
+from .redact import redact, redact_capabilities, shown
 from .urls import normalize_base_url
 
 __all__ = ["MAX_ANSWER_BYTES", "Capabilities", "Outcome", "Verification", "verify_connection"]
@@ -40,11 +41,6 @@ log = logging.getLogger(__name__)
 #: Answers are cut here, so a hostile target cannot exhaust the hub's memory.
 MAX_ANSWER_BYTES = 1 << 20
 _HEADERS = {"Accept": "application/scim+json, application/json", "Accept-Encoding": "identity"}
-_NETWORK_REASONS: tuple[tuple[type[BaseException], str], ...] = (
-    (ConnectionRefusedError, "connection refused"),
-    (socket.gaierror, "the host name could not be resolved"),
-    (ConnectionResetError, "the connection was reset"),
-)
 
 
 class Outcome(StrEnum):
@@ -60,8 +56,16 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"  # 429
     SERVER_ERROR = "server_error"  # 5xx
     UNEXPECTED_STATUS = "unexpected_status"  # anything else, redirects included
+    INVALID_URL = "invalid_url"  # httpx or the IDNA codec refuses the host name
+    UNEXPECTED_ERROR = "unexpected_error"  # a fault of the hub's side, logged
 
 
+_STATUS_OUTCOMES = {
+    401: Outcome.TOKEN_REJECTED,
+    403: Outcome.TOKEN_REJECTED,
+    404: Outcome.NOT_FOUND,
+    429: Outcome.RATE_LIMITED,
+}
 _MESSAGES = {
     Outcome.TOKEN_REJECTED: "The token was rejected by the application (HTTP {status}). "
     "Check the SCIM key and try again.",
@@ -98,6 +102,11 @@ class _Answer:
     headers: httpx.Headers
     body: bytes
     complete: bool  # False when cut at MAX_ANSWER_BYTES
+    secret: str = ""  # redacted from what is shown of the answer
+
+    def show(self, text: str, limit: int = 300) -> str:
+        """Text from the answer, safe to show: the secret redacted before the text is cut."""
+        return shown(text, self.secret, limit)
 
 
 def verify_connection(
@@ -110,24 +119,36 @@ def verify_connection(
     """Check ``base_url`` and ``token`` against the target, spending at most ``timeout`` seconds.
 
     Raises :class:`Invalid` for a malformed base URL or token; every answer (or silence) of
-    the target becomes a :class:`Verification`.
+    the target, and every failure on the way, becomes a :class:`Verification`.
     """
     base = normalize_base_url(base_url)
     _check_token(token)
     started = time.monotonic()
-    deadline = started + timeout
-    with _client(token, transport) as client:
-        outcome, message, status = _check_users(client, base, deadline, timeout)
-        caps = _discover(client, base, deadline) if outcome is Outcome.VERIFIED else None
+    status: int | None = None
+    caps: Capabilities | None = None
+    try:
+        with _client(token, transport) as client:
+            outcome, message, status = _check_users(client, base, token, started + timeout, timeout)
+            if outcome is Outcome.VERIFIED:
+                caps = _discover(client, base, started + timeout)
+    except Exception as exc:  # every failure is an outcome; the unforeseen ones are logged
+        (outcome, message), status, caps = _failure(exc, base, token), None, None
     elapsed_ms = (time.monotonic() - started) * 1000
-    message = _redact(message, token)
     log.info("SCIM connection check of %s: %s (%.0f ms)", base, outcome, elapsed_ms)
+    message, caps = redact(message, token), redact_capabilities(caps, token)
     return Verification(outcome is Outcome.VERIFIED, outcome, message, status, elapsed_ms, caps)
 
 
-def _redact(message: str, token: str) -> str:
-    """A target may echo what it was sent, in any case: never show the token."""
-    return re.sub(re.escape(token), "[token]", message, flags=re.IGNORECASE)
+def _failure(exc: Exception, base: str, token: str) -> tuple[Outcome, str]:
+    """What httpx does not translate: a host name it or the IDNA codec refuses, or a fault."""
+    reason = shown(f"{type(exc).__name__}: {exc}", token).rstrip(".")
+    if is_url_error(exc):
+        return Outcome.INVALID_URL, f"The base URL {base} cannot be requested: {reason}."
+    details = redact("".join(traceback.format_exception(exc)), token)
+    log.warning("SCIM connection check of %s failed unexpectedly: %s", base, details)
+    return Outcome.UNEXPECTED_ERROR, (
+        f"The connection check failed unexpectedly ({reason}). The hub's log has the details."
+    )
 
 
 def _check_token(token: str) -> None:
@@ -144,7 +165,9 @@ def _client(token: str, transport: httpx.BaseTransport | None) -> httpx.Client:
     return httpx.Client(headers=headers, transport=transport, follow_redirects=False)
 
 
-def _fetch(client: httpx.Client, url: str, deadline: float, **params: str) -> _Answer:
+def _fetch(
+    client: httpx.Client, url: str, deadline: float, secret: str = "", **params: str
+) -> _Answer:
     """GET ``url``, reading at most MAX_ANSWER_BYTES, within the budget left until ``deadline``."""
     with client.stream("GET", url, params=params, timeout=_remaining(deadline)) as response:
         body = bytearray()
@@ -152,9 +175,9 @@ def _fetch(client: httpx.Client, url: str, deadline: float, **params: str) -> _A
             body += chunk
             if len(body) > MAX_ANSWER_BYTES:
                 cut = bytes(body[:MAX_ANSWER_BYTES])
-                return _Answer(response.status_code, response.headers, cut, complete=False)
+                return _Answer(response.status_code, response.headers, cut, False, secret)
             _remaining(deadline)  # a target dribbling bytes is cut when the budget is spent
-    return _Answer(response.status_code, response.headers, bytes(body), complete=True)
+    return _Answer(response.status_code, response.headers, bytes(body), True, secret)
 
 
 def _remaining(deadline: float) -> httpx.Timeout:
@@ -165,11 +188,11 @@ def _remaining(deadline: float) -> httpx.Timeout:
 
 
 def _check_users(
-    client: httpx.Client, base: str, deadline: float, timeout: float
+    client: httpx.Client, base: str, token: str, deadline: float, timeout: float
 ) -> tuple[Outcome, str, int | None]:
     url = f"{base}/Users"
     try:
-        answer = _fetch(client, url, deadline, startIndex="1", count="1")
+        answer = _fetch(client, url, deadline, token, startIndex="1", count="1")
     except httpx.HTTPError as exc:
         return (*_translate(exc, base, timeout), None)
     return (*_judge(answer, url), answer.status)
@@ -180,24 +203,20 @@ def _judge(answer: _Answer, url: str) -> tuple[Outcome, str]:
     if 200 <= status < 300:
         return _judge_list(answer)
     if 300 <= status < 400:
-        location = printable(answer.headers.get("location", "no Location"))
+        location = answer.show(answer.headers.get("location", "no Location"))
         return Outcome.UNEXPECTED_STATUS, (
             f"The application answered HTTP {status} at {url}, redirecting to {location}. "
             "Redirects are not followed: use the final URL as the base URL."
         )
     outcome = _status_outcome(status)
-    text = _MESSAGES[outcome].format(status=status, url=url, retry=_retry_after(answer))
+    retry = retry_advice(answer.headers.get("retry-after", ""))
+    text = _MESSAGES[outcome].format(status=status, url=url, retry=retry)
     return outcome, text + _said(answer)
 
 
 def _status_outcome(status: int) -> Outcome:
-    if status in (401, 403):
-        return Outcome.TOKEN_REJECTED
-    if status == 404:
-        return Outcome.NOT_FOUND
-    if status == 429:
-        return Outcome.RATE_LIMITED
-    return Outcome.SERVER_ERROR if status >= 500 else Outcome.UNEXPECTED_STATUS
+    other = Outcome.SERVER_ERROR if status >= 500 else Outcome.UNEXPECTED_STATUS
+    return _STATUS_OUTCOMES.get(status, other)
 
 
 def _judge_list(answer: _Answer) -> tuple[Outcome, str]:
@@ -222,17 +241,10 @@ def _list_problem(answer: _Answer) -> str | None:
     return list_response_problem(doc)
 
 
-def _retry_after(answer: _Answer) -> str:
-    value = printable(answer.headers.get("retry-after", ""), limit=64)
-    if not value:
-        return "try again later"
-    return f"try again in {int(value)} s" if value.isdigit() else f"try again after {value}"
-
-
 def _said(answer: _Answer) -> str:
     """The target's own SCIM Error ``detail`` (RFC 7644 §3.12), as a sentence to append."""
     detail = error_detail(decode_json(answer.body)) if answer.complete else None
-    return f' The application said: "{printable(detail)}".' if detail else ""
+    return f' The application said: "{answer.show(detail)}".' if detail else ""
 
 
 def _translate(exc: httpx.HTTPError, base: str, timeout: float) -> tuple[Outcome, str]:
@@ -241,40 +253,11 @@ def _translate(exc: httpx.HTTPError, base: str, timeout: float) -> tuple[Outcome
         return Outcome.TIMEOUT, f"Could not connect to {origin} within {timeout:g} s."
     if isinstance(exc, httpx.TimeoutException):
         return Outcome.TIMEOUT, f"The application did not answer within {timeout:g} s."
-    if (tls := _tls_reason(exc)) is not None:
+    if (tls := tls_reason(exc)) is not None:
         return Outcome.TLS_FAILURE, f"TLS handshake with {origin} failed: {tls}."
     if isinstance(exc, httpx.ConnectError):
-        return Outcome.UNREACHABLE, f"Could not connect to {origin}: {_network_reason(exc)}."
-    return Outcome.UNREACHABLE, f"The connection to {origin} failed: {_network_reason(exc)}."
-
-
-def _tls_reason(exc: BaseException) -> str | None:
-    for cause in _chain(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"certificate verify failed ({cause.verify_message})"
-        if isinstance(cause, ssl.SSLError):
-            return str(cause.reason or cause).lower().replace("_", " ")
-    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return "certificate verify failed"
-    return None
-
-
-def _network_reason(exc: BaseException) -> str:
-    for cause in _chain(exc):
-        for kind, reason in _NETWORK_REASONS:
-            if isinstance(cause, kind):
-                return reason
-    return printable(str(exc)).rstrip(".") or type(exc).__name__
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and its causes (httpx wraps httpcore, which wraps the OS or ssl error)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+        return Outcome.UNREACHABLE, f"Could not connect to {origin}: {network_reason(exc)}."
+    return Outcome.UNREACHABLE, f"The connection to {origin} failed: {network_reason(exc)}."
 
 
 def _discover(client: httpx.Client, base: str, deadline: float) -> Capabilities | None:
@@ -297,4 +280,4 @@ def _get_json(client: httpx.Client, url: str, deadline: float) -> object | None:
 
 def _media_type(answer: _Answer) -> str:
     media = answer.headers.get("content-type", "").split(";")[0].strip().lower()
-    return printable(media, limit=100) or "an answer without a Content-Type"
+    return answer.show(media, limit=100) or "an answer without a Content-Type"

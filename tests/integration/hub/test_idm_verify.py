@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
+import hashlib
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import idna
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,6 +43,8 @@ from scimhub.applications.verify import (
 from scimhub.problems import Invalid
 
 TOKEN = "tok-DO-NOT-LEAK-7f3a9c2e41b84d0f"
+#: A long token (as some applications issue), so that a cut can fall inside it.
+LONG_TOKEN = "tok-" + "".join(hashlib.sha256(bytes([i])).hexdigest() for i in range(7))
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 SPC = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -226,6 +232,32 @@ def assert_no_token(verification: Verification, caplog: pytest.LogCaptureFixture
     assert TOKEN not in repr(verification)
     assert TOKEN not in json.dumps(verification.as_dict())
     assert TOKEN not in caplog.text
+
+
+def assert_no_fragment(token: str, *texts: str) -> None:
+    """No run of 8 characters of ``token``, in any case, is in ``texts`` (so no longer run)."""
+    for text in texts:
+        folded = text.lower()
+        leaks = {
+            token[i : i + 8] for i in range(len(token) - 7) if token[i : i + 8].lower() in folded
+        }
+        assert not leaks, f"{sorted(leaks)[:3]} leaked in {text!r}"
+
+
+def assert_no_piece(v: Verification, token: str) -> None:
+    assert_no_fragment(token, v.message, json.dumps(v.as_dict()), repr(v))
+
+
+def mocked(answer: httpx.Response | BaseException, token: str = TOKEN) -> Verification:
+    """Verify against an in-process target answering ``answer`` (or raising it) to every GET."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    transport = httpx.MockTransport(handle)
+    return verify_connection("https://scim.example.com/v2", token, transport=transport)
 
 
 # --- the project's own provider ----------------------------------------------------------------
@@ -476,9 +508,25 @@ def test_a_server_error_carries_the_targets_detail(fake):
     )
 
 
+def http_date(seconds_from_now: float) -> str:
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_from_now)
+    return email.utils.format_datetime(when, usegmt=True)
+
+
 @pytest.mark.parametrize(
     ("retry_after", "advice"),
-    [({"Retry-After": "30"}, "try again in 30 s."), ({}, "try again later.")],
+    [
+        ({"Retry-After": "30"}, "try again in 30 s."),
+        ({"Retry-After": " 0030 "}, "try again in 30 s."),
+        ({"Retry-After": "0"}, "try again now."),
+        ({}, "try again later."),
+        ({"Retry-After": "²"}, "try again later."),  # "²".isdigit() is True, int("²") fails
+        ({"Retry-After": "-5"}, "try again later."),
+        ({"Retry-After": "soon"}, "try again later."),
+        ({"Retry-After": "9" * 40}, "try again later."),
+        ({"Retry-After": http_date(-3600)}, "try again now."),
+        ({"Retry-After": TOKEN}, "try again later."),  # what the target sent is never echoed
+    ],
 )
 def test_rate_limiting_says_when_to_retry(fake, retry_after, advice):
     target = fake(users(Canned(429, b"slow down", "text/plain", retry_after)))
@@ -487,6 +535,26 @@ def test_rate_limiting_says_when_to_retry(fake, retry_after, advice):
 
     assert (v.outcome, v.status_code) == (Outcome.RATE_LIMITED, 429)
     assert v.message == f"The application is rate limiting requests (HTTP 429): {advice}"
+
+
+def test_an_http_date_retry_after_is_turned_into_seconds(fake):
+    target = fake(users(Canned(429, b"", "text/plain", {"Retry-After": http_date(120)})))
+
+    v = verify_connection(target.base, TOKEN)
+
+    seconds = re.fullmatch(r".*\(HTTP 429\): try again in (\d+) s\.", v.message)
+    assert seconds is not None, v.message
+    assert 110 <= int(seconds[1]) <= 121
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "\uff13\uff10", "12²"])
+def test_non_ascii_digits_in_retry_after_are_not_a_number(value):
+    answer = httpx.Response(429, headers=[(b"Retry-After", value.encode())])
+
+    v = mocked(answer)
+
+    assert v.outcome is Outcome.RATE_LIMITED
+    assert v.message.endswith("(HTTP 429): try again later.")
 
 
 def test_forbidden_is_token_rejected(fake):
@@ -592,7 +660,6 @@ def test_the_token_appears_in_no_field_and_no_log_line(fake, caplog, canned):
         error(401, f"Invalid token: Bearer {TOKEN}"),
         error(500, f"Unexpected header Authorization: Bearer {TOKEN.upper()}"),
         Canned(302, b"", "text/plain", {"Location": f"https://x.example/?t={TOKEN}"}),
-        Canned(429, b"", "text/plain", {"Retry-After": TOKEN}),
         Canned(200, TOKEN.encode(), TOKEN),
     ],
 )
@@ -634,3 +701,183 @@ def test_a_malformed_token_is_invalid_without_being_echoed(token, words):
 def test_a_plain_http_url_off_loopback_is_invalid_before_any_request():
     with pytest.raises(Invalid, match="must use https"):
         verify_connection("http://scim.example.com/v2", TOKEN)
+
+
+# --- a token echoed in part, or near the cut of a long message --------------------------------
+
+
+def padded(pad: int, token: str = LONG_TOKEN) -> str:
+    return "x" * pad + token
+
+
+OFFSETS = [0, 100, 250, 260, 270, 280, 285, 290, 295, 299, 300, 301, 310]
+
+
+@pytest.mark.parametrize("pad", OFFSETS)
+@pytest.mark.parametrize("status", [401, 500])
+def test_a_long_token_echoed_near_the_cut_of_an_error_detail_leaves_no_piece(fake, pad, status):
+    target = fake(users(error(status, padded(pad))))
+
+    v = verify_connection(target.base, LONG_TOKEN)
+
+    assert v.status_code == status
+    assert 'The application said: "' in v.message
+    assert_no_piece(v, LONG_TOKEN)
+
+
+@pytest.mark.parametrize("pad", OFFSETS)
+def test_a_long_token_echoed_near_the_cut_of_a_location_leaves_no_piece(fake, pad):
+    location = "https://login.example.com/" + padded(pad)
+    target = fake(users(Canned(302, b"", "text/plain", {"Location": location})))
+
+    v = verify_connection(target.base, LONG_TOKEN)
+
+    assert (v.outcome, v.status_code) == (Outcome.UNEXPECTED_STATUS, 302)
+    assert "redirecting to https://login.example.com/" in v.message
+    assert_no_piece(v, LONG_TOKEN)
+
+
+@pytest.mark.parametrize("pad", [0, 50, 90, 95, 99, 100])
+def test_a_long_token_echoed_in_an_html_page_and_its_content_type_leaves_no_piece(fake, pad):
+    page = f"<html><body>{padded(pad)}</body></html>".encode()
+    target = fake(users(Canned(200, page, f"text/{padded(pad)}")))
+
+    v = verify_connection(target.base, LONG_TOKEN)
+
+    assert v.outcome is Outcome.NOT_SCIM
+    assert_no_piece(v, LONG_TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("echo", "said"),
+    [
+        (LONG_TOKEN[:8], "Bad token [token], try again"),
+        (LONG_TOKEN[100:180], "Bad token [token], try again"),
+        (LONG_TOKEN[-9:].upper(), "Bad token [token], try again"),
+        (
+            f"{LONG_TOKEN[:40]} and {LONG_TOKEN[200:260]}",
+            "Bad token [token] and [token], try again",
+        ),
+        (LONG_TOKEN[:-1], "Bad token [token]…"),  # cut at 300 characters
+    ],
+)
+def test_a_token_echoed_in_part_leaves_no_piece(fake, echo, said):
+    target = fake(users(error(401, f"Bad token {echo}, try again")))
+
+    v = verify_connection(target.base, LONG_TOKEN)
+
+    assert v.message.endswith(f'The application said: "{said}".')
+    assert_no_piece(v, LONG_TOKEN)
+
+
+def test_resource_type_names_echoing_the_token_are_redacted(fake):
+    types = [{"name": "User"}, {"name": LONG_TOKEN[:90]}, {"name": f"Group {LONG_TOKEN[5:60]}"}]
+    spc = scim({"schemas": [SPC]})
+    target = fake(users(ONE_USER, ServiceProviderConfig=spc, ResourceTypes=scim(types)))
+
+    v = verify_connection(target.base, LONG_TOKEN)
+
+    assert v.capabilities is not None
+    assert v.capabilities.resource_types == ("User", "[token]", "Group [token]")
+    assert_no_piece(v, LONG_TOKEN)
+
+
+def test_resource_type_names_are_bounded(fake):
+    names = ["User", "x" * 101, "Tab\there", " Padded", *(f"T{i}" for i in range(100))]
+    spc = scim({"schemas": [SPC]})
+    types = scim([{"name": n} for n in names])
+    target = fake(users(ONE_USER, ServiceProviderConfig=spc, ResourceTypes=types))
+
+    v = verify_connection(target.base, TOKEN)
+
+    assert v.capabilities is not None
+    assert v.capabilities.resource_types[:2] == ("User", "T0")
+    assert len(v.capabilities.resource_types) == 50
+
+
+# --- base URLs httpx cannot request, and failures outside httpx --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("https://exämple..com/scim", "has an empty label"),
+        ("https://" + "a" * 70 + ".com/scim", "a label of 70 characters (at most 63"),
+        ("https://.example.com/scim", "has an empty label"),
+        ("https://xn--zz.example.com/scim", "invalid punycode label 'xn--zz'"),
+        ("https://999.1.1.1/scim", "not an IPv4 address"),
+    ],
+)
+def test_a_malformed_host_name_is_invalid_before_any_request(url, words):
+    with pytest.raises(Invalid) as err:
+        verify_connection(url, TOKEN, timeout=1)
+
+    assert words in err.value.detail
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.InvalidURL("Invalid IDNA hostname: 'exämple..com'"),
+        UnicodeError("encoding with 'idna' codec failed (UnicodeError: label empty or too long)"),
+        idna.IDNAError("Invalid A-label"),
+    ],
+)
+def test_a_host_name_httpx_or_the_idna_codec_refuses_is_an_invalid_url(exc, caplog):
+    v = mocked(exc)
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.INVALID_URL, None)
+    assert v.message == (
+        f"The base URL https://scim.example.com/v2 cannot be requested: "
+        f"{type(exc).__name__}: {str(exc).rstrip('.')}."
+    )
+    assert json.loads(json.dumps(v.as_dict()))["outcome"] == "invalid_url"
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (OSError(24, "Too many open files"), "OSError: [Errno 24] Too many open files"),
+        (ssl.SSLError(1, "[SSL] internal error"), "SSLError: [SSL] internal error"),
+        (ValueError(f"bad header Authorization: Bearer {TOKEN}"), "ValueError: bad header"),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"), "UnicodeDecodeError"),
+        (RuntimeError("boom"), "RuntimeError: boom"),
+    ],
+)
+def test_any_other_failure_is_an_unexpected_error_logged_without_the_token(exc, reason, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    v = mocked(exc)
+
+    assert (v.ok, v.outcome, v.status_code) == (False, Outcome.UNEXPECTED_ERROR, None)
+    assert v.message.startswith(f"The connection check failed unexpectedly ({reason}")
+    assert v.message.endswith("). The hub's log has the details.")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "failed unexpectedly" in warnings[0].getMessage()
+    assert type(exc).__name__ in warnings[0].getMessage()
+    assert_no_token(v, caplog)
+    assert_no_fragment(TOKEN, caplog.text)
+
+
+def test_a_failure_while_reading_capabilities_is_an_unexpected_error():
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/Users"):
+            return httpx.Response(200, json={"schemas": [LIST], "totalResults": 0})
+        raise OSError("disk full")
+
+    transport = httpx.MockTransport(handle)
+    v = verify_connection("https://scim.example.com/v2", TOKEN, transport=transport)
+
+    assert (v.ok, v.outcome, v.status_code, v.capabilities) == (
+        False,
+        Outcome.UNEXPECTED_ERROR,
+        None,
+        None,
+    )
+    assert "OSError: disk full" in v.message
+
+
+def test_an_interrupt_is_not_swallowed():
+    with pytest.raises(KeyboardInterrupt):
+        mocked(KeyboardInterrupt())
