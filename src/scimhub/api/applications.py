@@ -282,6 +282,31 @@ def activate_idm(hub: HubDep, ref: str, body: ActivateIn | None = None) -> Activ
     return ActivationOut.of(hub.idm.activate(ref, **given))
 
 
+class ConnectionTestOut(BaseModel):
+    ok: bool
+    outcome: str
+    message: str
+    status_code: int | None
+    elapsed_ms: float
+    idm: IdmOut
+
+
+@router.post(
+    "/applications/{ref}/idm/test",
+    summary="Verify the saved configuration without activating (200 either way; see ok)",
+)
+def test_idm(hub: HubDep, ref: str) -> ConnectionTestOut:
+    verification, status = hub.idm.test_connection(ref)
+    return ConnectionTestOut(
+        ok=verification.ok,
+        outcome=str(verification.outcome),
+        message=verification.message,
+        status_code=verification.status_code,
+        elapsed_ms=round(verification.elapsed_ms, 1),
+        idm=IdmOut.of(status),
+    )
+
+
 @router.post("/applications/{ref}/idm/deactivate", summary="Deactivate the IdM connection")
 def deactivate_idm(hub: HubDep, ref: str) -> IdmOut:
     return IdmOut.of(hub.idm.deactivate(ref))

@@ -27,21 +27,19 @@ from scimhub.storage.transactions import read_tx, write_tx
 from .apps import resolve
 from .catalog import CatalogEntry, catalog_entry
 from .changes import NO_SCOPE_CHANGES, ScopeSink
+from .idm_rules import (
+    TOKEN_RULE,
+    checked_options,
+    refuse_live_change,
+    state_after,
+    url_change,
+)
 from .models import IdmState, IdmStatus
 from .secrets import SecretBox
-from .urls import normalize_base_url
 from .verify import Verification, verify_connection
 
 __all__ = ["TOKEN_RULE", "Activation", "IdmIntegrations", "VerificationFailed"]
 
-TOKEN_RULE = (
-    "The token cannot be changed while the IdM integration is active: deactivate the IdM "
-    "integration, update the token, and then activate it again."
-)
-_URL_RULE = (
-    "The base URL cannot be changed while the IdM integration is active: deactivate the IdM "
-    "integration, update the base URL, and then activate it again."
-)
 MAX_TOKEN_LENGTH = 4096
 
 
@@ -104,7 +102,7 @@ class IdmIntegrations:
                 current, entry, region=region, base_url=base_url, token=token, options=options
             )
             if values:
-                values |= _state_after(current, values)
+                values |= state_after(current, values)
                 conn.execute(
                     update(idm_integrations)
                     .where(idm_integrations.c.app_id == app_id)
@@ -128,15 +126,23 @@ class IdmIntegrations:
         if region is not None or base_url is not None or token is not None:
             self.configure(app_ref, region=region, base_url=base_url, token=token)
         current = self.get(app_ref)
-        sealed = self._sealed_token(current)
-        verification = verify_connection(
-            _required_url(current), self.box.open(sealed), timeout=self.timeout
-        )
-        status = self._record(current, sealed, verification)
+        sealed, verification = self._verify(current)
+        status = self._record(current, sealed, verification, activate=True)
         if not verification.ok:
             raise VerificationFailed(verification)
         message = "The Identity Management integration has been successfully verified."
         return Activation(status, verification, message)
+
+    def test_connection(self, app_ref: str) -> tuple[Verification, IdmStatus]:
+        """Verify the saved configuration without activating; the check is recorded."""
+        current = self.get(app_ref)
+        sealed, verification = self._verify(current)
+        return verification, self._record(current, sealed, verification, activate=False)
+
+    def _verify(self, current: IdmStatus) -> tuple[str, Verification]:
+        sealed = self._sealed_token(current)
+        url = _required_url(current)
+        return sealed, verify_connection(url, self.box.open(sealed), timeout=self.timeout)
 
     def deactivate(self, app_ref: str) -> IdmStatus:
         """Stop provisioning for the application now; its remote users stay as they are."""
@@ -178,13 +184,13 @@ class IdmIntegrations:
         token: str | None,
         options: Mapping[str, bool] | None,
     ) -> dict[str, Any]:
-        values = _url_change(entry, region, base_url)
+        values = url_change(entry, region, base_url)
         if token is not None:
             values |= self._token_change(token)
         if options is not None:
-            values["options"] = _checked_options(entry, current.options, options)
+            values["options"] = checked_options(entry, current.options, options)
         if current.state is IdmState.ACTIVE:
-            _refuse_live_change(current, values)
+            refuse_live_change(current, values)
         return values
 
     def _token_change(self, token: str) -> dict[str, Any]:
@@ -200,8 +206,10 @@ class IdmIntegrations:
             )
         return {"token_ciphertext": self.box.seal(token), "token_last4": token[-4:]}
 
-    def _record(self, before: IdmStatus, sealed: str, verification: Verification) -> IdmStatus:
-        """Store the check; activate if it verified and nothing was reconfigured meanwhile."""
+    def _record(
+        self, before: IdmStatus, sealed: str, verification: Verification, *, activate: bool
+    ) -> IdmStatus:
+        """Store the check; activate if asked, verified, and nothing was reconfigured."""
         now = now_utc()
         check = _check(verification, now)
         with write_tx(self.engine) as conn:
@@ -210,7 +218,7 @@ class IdmIntegrations:
             unchanged = (
                 current.base_url == before.base_url and _sealed(conn, current.app_id) == sealed
             )
-            if verification.ok and unchanged:
+            if verification.ok and unchanged and activate:
                 values |= _activation(current, verification, now)
                 if not _entry(conn, current.app_id).reads_service_provider_config:
                     values.pop("capabilities", None)  # the catalog entry is authoritative
@@ -221,56 +229,6 @@ class IdmIntegrations:
                 .values(**values)
             )
             return _load(conn, current.app_id)
-
-
-def _url_change(entry: CatalogEntry, region: str | None, base_url: str | None) -> dict[str, Any]:
-    if region and base_url:
-        raise Invalid("Choose a region or type a base URL, not both")
-    if region:
-        chosen = entry.region(region)
-        if chosen is None:
-            known = ", ".join(r.key for r in entry.regions) or "none"
-            raise Invalid(f"{entry.name} has no region '{region}' (regions: {known})")
-        return {"region": chosen.key, "base_url": chosen.base_url}
-    if base_url is not None:
-        return {"region": None, "base_url": normalize_base_url(base_url)}
-    return {}
-
-
-def _checked_options(
-    entry: CatalogEntry, current: Mapping[str, bool], options: Mapping[str, bool]
-) -> dict[str, bool]:
-    allowed = {o.key for o in entry.options}
-    for key, value in options.items():
-        if key not in allowed:
-            raise Invalid(f"{entry.name} has no option '{key}'" + _no_option_hint(entry, key))
-        if not isinstance(value, bool):
-            raise Invalid(f"The option '{key}' must be true or false")
-    return {**entry.default_options(), **current, **options}
-
-
-def _no_option_hint(entry: CatalogEntry, key: str) -> str:
-    if key == "delete_users" and not entry.user_delete:
-        return f": {entry.name} does not support deletion of a user (users are deactivated)"
-    if key == "push_groups" and not entry.groups:
-        return f": {entry.name} does not support groups"
-    return ""
-
-
-def _refuse_live_change(current: IdmStatus, values: Mapping[str, Any]) -> None:
-    if "token_ciphertext" in values:
-        raise Refused(TOKEN_RULE)
-    if "base_url" in values and values["base_url"] != current.base_url:
-        raise Refused(_URL_RULE)
-
-
-def _state_after(current: IdmStatus, values: Mapping[str, Any]) -> dict[str, Any]:
-    if current.state is IdmState.ACTIVE:
-        return {}
-    has_url = values.get("base_url", current.base_url) is not None
-    has_token = "token_ciphertext" in values or current.token_last4 is not None
-    ready = IdmState.INACTIVE if has_url and has_token else IdmState.UNCONFIGURED
-    return {"status": ready.value}
 
 
 def _required_url(current: IdmStatus) -> str:

@@ -229,6 +229,18 @@ def idm_activate(hub: Hub, app_ref: str) -> None:
     _activate(hub, app_ref)
 
 
+@idm.command("test")
+@click.argument("app_ref")
+@pass_hub
+def idm_test(hub: Hub, app_ref: str) -> None:
+    """Check the connection with the saved base URL and token, without activating."""
+    verification, _ = hub.idm.test_connection(app_ref)
+    if not verification.ok:
+        click.echo(f"Not verified ({verification.outcome}): {verification.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Verified in {verification.elapsed_ms:.0f} ms: {verification.message}")
+
+
 @idm.command("deactivate")
 @click.argument("app_ref")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")

@@ -274,6 +274,10 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
     assert "Saved the IdM configuration." in saved.stdout
     assert field(saved.stdout, "IdM state") == "inactive"
 
+    tested = run("apps", "idm", "test", app.id).stdout
+    assert "Verified in" in tested and "SCIM ListResponse" in tested
+    assert local.hub.idm.get(app.id).state is IdmState.INACTIVE  # a test activates nothing
+
     activated = run("apps", "idm", "activate", app.id).stdout
     assert "The Identity Management integration has been successfully verified." in activated
     assert field(activated, "IdM state") == "active"

@@ -533,3 +533,40 @@ def test_a_configured_token_is_encrypted_before_any_activation(hub, engine):
     assert token.encode() not in stored_text(engine)
     assert hub.idm.token(app.id) == token
     assert token not in repr(hub.idm.get(app.id))
+
+
+# --- testing the connection without activating ------------------------------------------------
+
+
+def test_a_connection_test_verifies_and_records_but_never_activates(hub, tenant):
+    app = new_app(hub)
+    hub.idm.configure(app.id, base_url=tenant.base, token=tenant.token)
+    verification, status = hub.idm.test_connection(app.id)
+    assert verification.ok and verification.outcome == "verified"
+    assert status.state is IdmState.INACTIVE and status.generation == 0
+    assert status.last_check["outcome"] == "verified"
+
+
+@pytest.mark.parametrize("reason", ["wrong_token", "wrong_path", "not_scim"])
+def test_a_failed_connection_test_reports_the_reason_and_activates_nothing(
+    hub, tenant, active, reason
+):
+    with failing_target(reason, tenant) as failure:
+        app = new_app(hub)
+        hub.idm.configure(app.id, base_url=failure.base_url, token=failure.token)
+        verification, status = hub.idm.test_connection(app.id)
+    assert not verification.ok and verification.outcome == failure.outcome
+    assert status.state is IdmState.INACTIVE
+    assert status.last_check["outcome"] == failure.outcome
+    verified, still = hub.idm.test_connection(active.id)  # an active one stays active
+    assert verified.ok and still.state is IdmState.ACTIVE and still.generation == 1
+
+
+def test_the_connection_test_over_the_api(hub, api, tenant):
+    app = new_app(hub)
+    api.put(f"/applications/{app.id}/idm", json={"base_url": tenant.base, "token": "scim_nope"})
+    r = api.post(f"/applications/{app.id}/idm/test")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["ok"], body["outcome"], body["status_code"]) == (False, "token_rejected", 401)
+    assert body["idm"]["state"] == "inactive" and "scim_nope" not in r.text
