@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from scimhub.applications.catalog import search_catalog
-from scimhub.applications.idm import VerificationFailed
-from scimhub.applications.models import Application, IdmStatus
+from scimhub.applications.models import Application
 from scimhub.hub import Hub
 
 from .hubctx import pass_hub
-from .output import echo_json, when
+from .idm import idm, idm_json, print_idm
+from .output import echo_json
 
 __all__ = ["apps", "catalog"]
 
@@ -79,9 +80,14 @@ def add(
 @click.option("--search", "q", default=None)
 @click.option("--limit", default=50, show_default=True)
 @click.option("--after", default=None, help="Cursor from the previous page")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON")
 @pass_hub
-def list_apps(hub: Hub, q: str | None, limit: int, after: str | None) -> None:
+def list_apps(hub: Hub, q: str | None, limit: int, after: str | None, as_json: bool) -> None:
+    """Applications by label; --search matches labels containing the text."""
     page = hub.applications.list(q=q, limit=limit, after=after)
+    if as_json:
+        echo_json({"items": page.items, "next_cursor": page.next_cursor})
+        return
     click.echo("ID\tLABEL\tCONNECTOR\tIDM\tPORTAL")
     for a in page.items:
         portal = "shown" if a.show_in_portal else "hidden"
@@ -92,17 +98,19 @@ def list_apps(hub: Hub, q: str | None, limit: int, after: str | None) -> None:
 
 @apps.command("show")
 @click.argument("app_ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON")
 @pass_hub
-def show(hub: Hub, app_ref: str) -> None:
+def show(hub: Hub, app_ref: str, as_json: bool) -> None:
     """An application, its IdM integration and its bound groups."""
     app = hub.applications.get(app_ref)
+    status, groups = hub.idm.get(app.id), hub.bindings.list(app.id)
+    if as_json:
+        echo_json(asdict(app) | {"idm": idm_json(status), "groups": groups})
+        return
     _print_app(app)
-    _print_idm(hub.idm.get(app.id))
-    groups = hub.bindings.list(app.id)
-    click.echo(
-        "groups        : "
-        + (", ".join(f"{b.group_name} ({b.member_count})" for b in groups) or "none bound")
-    )
+    print_idm(status)
+    bound = ", ".join(f"{b.group_name} ({b.member_count})" for b in groups)
+    click.echo("groups        : " + (bound or "none bound"))
 
 
 @apps.command("edit")
@@ -174,113 +182,6 @@ def unbind(hub: Hub, app_ref: str, groups: tuple[str, ...]) -> None:
     _report_change("Unbound", "not bound", change.changed, change.unchanged)
 
 
-@apps.group("idm")
-def idm() -> None:
-    """The Identity Management (SCIM provisioning) integration."""
-
-
-@idm.command("show")
-@click.argument("app_ref")
-@pass_hub
-def idm_show(hub: Hub, app_ref: str) -> None:
-    _print_idm(hub.idm.get(app_ref))
-
-
-@idm.command("configure")
-@click.argument("app_ref")
-@click.option("--region", default=None, help="A region of the connector, e.g. default or eu")
-@click.option("--base-url", default=None, help="A typed base URL instead of a region")
-@click.option("--token-stdin", is_flag=True, help="Read the token from standard input")
-@click.option("--ask-token", is_flag=True, help="Prompt for the token (hidden)")
-@click.option("--option", "options", multiple=True, metavar="KEY=true|false")
-@click.option("--activate", "then_activate", is_flag=True, help="Activate after configuring")
-@pass_hub
-def idm_configure(
-    hub: Hub,
-    app_ref: str,
-    region: str | None,
-    base_url: str | None,
-    token_stdin: bool,
-    ask_token: bool,
-    options: tuple[str, ...],
-    then_activate: bool,
-) -> None:
-    """Set the base URL (region or typed) and the token; the token is never printed."""
-    token = _read_token(token_stdin, ask_token)
-    status = hub.idm.configure(
-        app_ref,
-        region=region,
-        base_url=base_url,
-        token=token,
-        options=_parse_options(options) if options else None,
-    )
-    click.echo("Saved the IdM configuration.")
-    if then_activate:
-        _activate(hub, status.app_id)
-    else:
-        _print_idm(status)
-
-
-@idm.command("activate")
-@click.argument("app_ref")
-@pass_hub
-def idm_activate(hub: Hub, app_ref: str) -> None:
-    """Verify the connection, and activate only if it is verified."""
-    _activate(hub, app_ref)
-
-
-@idm.command("test")
-@click.argument("app_ref")
-@pass_hub
-def idm_test(hub: Hub, app_ref: str) -> None:
-    """Check the connection with the saved base URL and token, without activating."""
-    verification, _ = hub.idm.test_connection(app_ref)
-    if not verification.ok:
-        click.echo(f"Not verified ({verification.outcome}): {verification.message}", err=True)
-        sys.exit(1)
-    click.echo(f"Verified in {verification.elapsed_ms:.0f} ms: {verification.message}")
-
-
-@idm.command("deactivate")
-@click.argument("app_ref")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
-@pass_hub
-def idm_deactivate(hub: Hub, app_ref: str, yes: bool) -> None:
-    """Deactivate the IdM connection: provisioning stops, remote users stay as they are."""
-    if not yes:
-        click.confirm("Deactivate the IdM connection?", abort=True)
-    hub.idm.deactivate(app_ref)
-    click.echo("The IdM connection is deactivated.")
-
-
-def _activate(hub: Hub, app_ref: str) -> None:
-    try:
-        result = hub.idm.activate(app_ref)
-    except VerificationFailed as exc:
-        click.echo(f"Not activated ({exc.verification.outcome}): {exc.detail}", err=True)
-        sys.exit(1)
-    click.echo(result.message)
-    _print_idm(result.status)
-
-
-def _read_token(token_stdin: bool, ask_token: bool) -> str | None:
-    if token_stdin:
-        return sys.stdin.readline().strip()
-    if ask_token:
-        return str(click.prompt("Token", hide_input=True))
-    return None
-
-
-def _parse_options(pairs: tuple[str, ...]) -> dict[str, bool]:
-    parsed: dict[str, bool] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or value.lower() not in ("true", "false"):
-            raise click.BadParameter(f"'{pair}' is not KEY=true|false", param_hint="--option")
-        parsed[key] = value.lower() == "true"
-    return parsed
-
-
 def _report_change(done: str, already: str, changed: list[str], unchanged: list[str]) -> None:
     if changed:
         click.echo(f"{done}: {', '.join(changed)}")
@@ -302,13 +203,4 @@ def _print_app(a: Application) -> None:
     )
 
 
-def _print_idm(s: IdmStatus) -> None:
-    click.echo(
-        f"IdM state     : {s.state}\nbase URL      : {s.base_url or '-'}"
-        + (f" (region {s.region})" if s.region else "")
-    )
-    click.echo(f"token         : {s.token_hint or 'not set'}")
-    options = ", ".join(f"{k}={'true' if v else 'false'}" for k, v in s.options.items())
-    click.echo(f"options       : {options or '-'}\nverified at   : {when(s.verified_at)}")
-    if s.last_check:
-        click.echo(f"last check    : {s.last_check['outcome']}: {s.last_check['message']}")
+apps.add_command(idm)

@@ -7,6 +7,7 @@ are made through the hub's services on that file too.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -307,6 +308,13 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
     assert "successfully verified" in again.stdout
     assert field(again.stdout, "token") == f"…{other[-4:]}"
     assert local.hub.idm.token(app.id) == other
+
+    as_json = json.loads(run("apps", "show", app.id, "--json").stdout)
+    assert as_json["idm"]["state"] == "active" and as_json["idm"]["token_hint"] == f"…{other[-4:]}"
+    assert "token_last4" not in as_json["idm"]
+    listed = json.loads(run("apps", "list", "--json", "--search", "profit live").stdout)
+    assert [a["id"] for a in listed["items"]] == [app.id]
+    assert json.loads(run("apps", "idm", "show", app.id, "--json").stdout)["generation"] == 3
 
     for text in outputs:
         assert token not in text and other not in text
