@@ -1,8 +1,9 @@
-"""The real `scimhub` console script for the applications side, on a fresh SQLite data dir.
+"""The real `scimhub` console script for the applications side, on a fresh database.
 
-Each test runs the script as a subprocess with SCIMHUB_DATA_DIR=tmp_path. The SCIM target is
-the project's own provider, started in this process on the same SQLite file; directory groups
-are made through the hub's services on that file too.
+Each test runs the script as a subprocess with SCIMHUB_DATA_DIR=tmp_path, on SQLite (the data
+directory's file) and on PostgreSQL (a fresh schema); see ``cli_support``. The SCIM target is
+the project's own provider, started in this process on the same database; directory groups
+are made through the hub's services on it too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,45 +21,31 @@ import pytest
 from sqlalchemy import Engine
 
 from conftest import LiveServer, Tenant, free_port
-from integration.test_cli import cli_env, scimhub_script
+from integration.test_cli import scimhub_script
 from scimhub.applications.models import IdmState
 from scimhub.config import Settings
 from scimhub.hub import Hub, build_hub
 from scimhub.provider import create_app
 from scimhub.storage import migrate
-from scimhub.storage.db import make_engine
 from scimhub.storage.tenants import TenantStore
 
+from .cli_support import Cli, CliDatabase, fresh_database, sqlite_database
 from .test_applications import png
-from .test_idm_lifecycle import FAILURES, PROFITCO_PATH, failing_target
+from .test_idm_lifecycle import FAILURES, PROFITCO_PATH, failing_target, stored_text
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
 EU_URL = "https://eu2-app.profit.co/app/rest/platform/auth/scim/v2"
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Run:
-    """``cli(*args, stdin=..., env=..., code=0)``: run `scimhub`, check its exit code."""
-    script = scimhub_script()
-    assert script.exists(), script
+def database(backend: str, tmp_path: Path) -> Iterator[CliDatabase]:
+    with fresh_database(backend, tmp_path) as db:
+        yield db
 
-    def run(
-        *args: str, stdin: str | None = None, env: dict[str, str] | None = None, code: int = 0
-    ) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [str(script), *args],
-            input=stdin,
-            env=cli_env(tmp_path) | (env or {}),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert proc.returncode == code, (args, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        return proc
 
-    return run
+@pytest.fixture
+def cli(database: CliDatabase) -> Cli:
+    """``cli(*args, input=..., env=..., code=0)``: run `scimhub`, check its exit code."""
+    return Cli(database)
 
 
 @dataclass
@@ -68,7 +55,6 @@ class Local:
     engine: Engine
     hub: Hub
     provider: LiveServer
-    path: Path
 
     def tenant(self, profile: str = "generic") -> Tenant:
         store = TenantStore(self.engine)
@@ -77,21 +63,14 @@ class Local:
         token, _ = store.create_token(name)
         return Tenant(name, token, f"{self.provider.url}/scim/v2", httpx.Client())
 
-    def stored_bytes(self) -> bytes:
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
-        wal = self.path.with_name(self.path.name + "-wal")
-        return self.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-
 
 @pytest.fixture
-def local(tmp_path: Path) -> Iterator[Local]:
-    path = tmp_path / "scimhub.db"
-    engine = make_engine(f"sqlite:///{path}")
+def local(database: CliDatabase) -> Iterator[Local]:
+    engine = database.engine()
     migrate.upgrade(engine)
-    settings = Settings(data_dir=tmp_path)
+    settings = Settings(data_dir=database.data_dir, database_url=database.url)
     with LiveServer(create_app(settings, engine)) as provider:
-        yield Local(engine, build_hub(settings, engine), provider, path)
+        yield Local(engine, build_hub(settings, engine), provider)
     engine.dispose()
 
 
@@ -111,7 +90,8 @@ def field(output: str, name: str) -> str:
 # --- catalog ----------------------------------------------------------------------------------
 
 
-def test_catalog_search_prints_profitco_with_its_regions(cli):
+def test_catalog_search_prints_profitco_with_its_regions(tmp_path):
+    cli = Cli(sqlite_database(tmp_path))  # no database involved: once is enough
     (line,) = cli("catalog", "search", "profit").stdout.splitlines()
     key, name, protocol, regions = line.split("\t")
     assert (key, name, protocol) == ("profitco", "Profit.co", "SCIM 2.0")
@@ -227,7 +207,7 @@ def test_apps_delete_asks_for_the_count_and_refuses_a_wrong_one(cli, local):
     wrong = cli("apps", "delete", first.id, "Second", "--count", "1", code=1)
     assert "You are deleting 2 application(s): enter 2 to confirm (got 1)" in wrong.stderr
     assert len(hub.applications.list().items) == 2
-    done = cli("apps", "delete", first.id, second.id, stdin="2\n")
+    done = cli("apps", "delete", first.id, second.id, input="2\n")
     assert "Enter the number of applications you are deleting" in done.stdout
     assert f"Deleted application 'First' ({first.id})" in done.stdout
     assert f"Deleted application 'Second' ({second.id})" in done.stdout
@@ -270,7 +250,7 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
         return proc
 
     saved = run(
-        "apps", "idm", "configure", app.id, "--base-url", base, "--token-stdin", stdin=token
+        "apps", "idm", "configure", app.id, "--base-url", base, "--token-stdin", input=token
     )
     assert "Saved the IdM configuration." in saved.stdout
     assert field(saved.stdout, "IdM state") == "inactive"
@@ -291,7 +271,7 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
     )
 
     other = TenantStore(local.engine).create_token(tenant.name)[0]
-    refused = run("apps", "idm", "configure", app.id, "--token-stdin", stdin=other, code=1)
+    refused = run("apps", "idm", "configure", app.id, "--token-stdin", input=other, code=1)
     assert "The token cannot be changed while the IdM integration is active" in refused.stderr
     assert "deactivate the IdM integration, update the token" in refused.stderr
     undeletable = run("apps", "delete", app.id, "--count", "1", code=1)
@@ -304,7 +284,7 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
     twice = run("apps", "idm", "deactivate", app.id, "--yes", code=1)
     assert twice.stderr == "error: The IdM integration is not active\n"
 
-    again = run("apps", "idm", "configure", app.id, "--token-stdin", "--activate", stdin=other)
+    again = run("apps", "idm", "configure", app.id, "--token-stdin", "--activate", input=other)
     assert "successfully verified" in again.stdout
     assert field(again.stdout, "token") == f"…{other[-4:]}"
     assert local.hub.idm.token(app.id) == other
@@ -318,7 +298,7 @@ def test_idm_lifecycle_against_the_provider_and_the_token_rule(cli, local):
 
     for text in outputs:
         assert token not in text and other not in text
-    stored = local.stored_bytes()
+    stored = stored_text(local.engine)  # SQLite: the file's bytes; PostgreSQL: all text
     assert b"Profit live" in stored
     assert token.encode() not in stored and other.encode() not in stored
 
@@ -330,7 +310,7 @@ def test_idm_activation_failure_exits_1_with_the_reason(cli, local, reason):
     with failing_target(reason, local.tenant()) as bad:
         proc = cli(
             "apps", "idm", "configure", app.id, "--base-url", bad.base_url,
-            "--token-stdin", "--activate", stdin=bad.token, env=quick, code=1,
+            "--token-stdin", "--activate", input=bad.token, env=quick, code=1,
         )  # fmt: skip
     assert proc.stderr.startswith(f"Not activated ({bad.outcome}): ")
     assert bad.says in proc.stderr
@@ -344,12 +324,12 @@ def test_idm_activation_failure_exits_1_with_the_reason(cli, local, reason):
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+def served(database: CliDatabase) -> Iterator[str]:
     """`scimhub serve` on a free port, as a subprocess; yields its URL once it answers."""
     port = free_port()
     proc = subprocess.Popen(
         [str(scimhub_script()), "serve", "--port", str(port)],
-        env=cli_env(tmp_path),
+        env=database.env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

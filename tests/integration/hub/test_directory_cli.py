@@ -1,45 +1,24 @@
-"""`scimhub users` and `scimhub groups`: the real console script on a SQLite data directory.
+"""`scimhub users` and `scimhub groups`: the real console script on a fresh database.
 
-Each subprocess costs about half a second, so each test walks a whole workflow.
+Each test runs on SQLite (a fresh data directory) and on PostgreSQL (a fresh schema); see
+``cli_support``. Each subprocess costs about 0.7 s, so each test walks a whole workflow.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from integration.test_cli import cli_env, scimhub_script
-
-
-class Cli:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-
-    def __call__(self, *args: str, code: int = 0, input: str | None = None):
-        proc = subprocess.run(
-            [str(scimhub_script()), *args],
-            check=False,
-            env=cli_env(self.data_dir),
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=60,
-        )
-        assert proc.returncode == code, (args, proc.stdout, proc.stderr)
-        assert "Traceback" not in proc.stderr
-        return proc
-
-    def json(self, *args: str):
-        return json.loads(self(*args, "--json").stdout)
+from .cli_support import Cli, fresh_database
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    """The console script on a fresh data directory (the hub commands migrate it first)."""
-    return Cli(tmp_path)
+def cli(backend: str, tmp_path: Path) -> Iterator[Cli]:
+    """The console script on a fresh database (the hub commands migrate it first)."""
+    with fresh_database(backend, tmp_path) as database:
+        yield Cli(database)
 
 
 def table(stdout: str) -> list[dict[str, str]]:
