@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from scimhub.applications.bindings import Binding, BindingChange
 from scimhub.applications.idm import Activation
-from scimhub.applications.models import Application, IdmStatus
 
 from .deps import HubDep
+from .shapes import After, Limit, Record
 
 router = APIRouter(tags=["applications"])
 
@@ -35,7 +34,7 @@ class ApplicationPatch(BaseModel):
     bookmark_url: str | None = None
 
 
-class ApplicationOut(BaseModel):
+class ApplicationOut(Record):
     id: str
     catalog_key: str
     label: str
@@ -47,23 +46,8 @@ class ApplicationOut(BaseModel):
     created: datetime
     updated: datetime
 
-    @classmethod
-    def of(cls, a: Application) -> ApplicationOut:
-        return cls(
-            id=a.id,
-            catalog_key=a.catalog_key,
-            label=a.label,
-            description=a.description,
-            show_in_portal=a.show_in_portal,
-            bookmark_url=a.bookmark_url,
-            image_sha256=a.image_sha256,
-            idm_state=a.idm_state.value,
-            created=a.created,
-            updated=a.updated,
-        )
 
-
-class ApplicationPageOut(BaseModel):
+class ApplicationPageOut(Record):
     items: list[ApplicationOut]
     next_cursor: str | None
 
@@ -90,29 +74,16 @@ class GroupsIn(BaseModel):
     groups: list[str] = Field(description="User group ids or names")
 
 
-class BindingOut(BaseModel):
+class BindingOut(Record):
     group_id: str
     group_name: str
     member_count: int
     created: datetime
 
-    @classmethod
-    def of(cls, b: Binding) -> BindingOut:
-        return cls(
-            group_id=b.group_id,
-            group_name=b.group_name,
-            member_count=b.member_count,
-            created=b.created,
-        )
 
-
-class BindingChangeOut(BaseModel):
+class BindingChangeOut(Record):
     changed: list[str]
     unchanged: list[str]
-
-    @classmethod
-    def of(cls, c: BindingChange) -> BindingChangeOut:
-        return cls(changed=c.changed, unchanged=c.unchanged)
 
 
 class IdmIn(BaseModel):
@@ -130,7 +101,7 @@ class ActivateIn(BaseModel):
     token: str | None = None
 
 
-class IdmOut(BaseModel):
+class IdmOut(Record):
     state: str
     region: str | None
     base_url: str | None
@@ -142,22 +113,6 @@ class IdmOut(BaseModel):
     activated_at: datetime | None
     deactivated_at: datetime | None
     generation: int = Field(description="Bumped by every activation and deactivation")
-
-    @classmethod
-    def of(cls, s: IdmStatus) -> IdmOut:
-        return cls(
-            state=s.state.value,
-            region=s.region,
-            base_url=s.base_url,
-            token_hint=s.token_hint,
-            options=s.options,
-            capabilities=s.capabilities,
-            last_check=s.last_check,
-            verified_at=s.verified_at,
-            activated_at=s.activated_at,
-            deactivated_at=s.deactivated_at,
-            generation=s.generation,
-        )
 
 
 class ActivationOut(BaseModel):
@@ -174,45 +129,43 @@ class ActivationOut(BaseModel):
             message=a.message,
             outcome=str(a.verification.outcome),
             elapsed_ms=round(a.verification.elapsed_ms, 1),
-            idm=IdmOut.of(a.status),
+            idm=IdmOut.model_validate(a.status),
         )
-
-
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.get("/applications", summary="List applications by label, with search")
 def list_applications(
-    hub: HubDep, q: str | None = None, limit: Limit = 50, after: str | None = None
+    hub: HubDep, q: str | None = None, limit: Limit = 50, after: After = None
 ) -> ApplicationPageOut:
     page = hub.applications.list(q=q, limit=limit, after=after)
-    return ApplicationPageOut(
-        items=[ApplicationOut.of(a) for a in page.items], next_cursor=page.next_cursor
-    )
+    return ApplicationPageOut.model_validate(page)
 
 
 @router.post("/applications", status_code=201, summary="Create an application from the catalog")
 def create_application(hub: HubDep, body: ApplicationIn, response: Response) -> ApplicationOut:
     app = hub.applications.create(**body.model_dump())
     response.headers["Location"] = f"/api/v1/applications/{app.id}"
-    return ApplicationOut.of(app)
+    return ApplicationOut.model_validate(app)
 
 
 @router.get("/applications/{ref}", summary="One application, by id or unique label")
 def get_application(hub: HubDep, ref: str) -> ApplicationOut:
-    return ApplicationOut.of(hub.applications.get(ref))
+    return ApplicationOut.model_validate(hub.applications.get(ref))
 
 
 @router.patch("/applications/{ref}", summary="Edit an application's label, description, ...")
 def edit_application(hub: HubDep, ref: str, body: ApplicationPatch) -> ApplicationOut:
-    return ApplicationOut.of(hub.applications.edit(ref, **body.model_dump(exclude_unset=True)))
+    return ApplicationOut.model_validate(
+        hub.applications.edit(ref, **body.model_dump(exclude_unset=True))
+    )
 
 
 @router.post("/applications/delete", summary="Delete applications; confirm with their count")
 def delete_applications(hub: HubDep, body: DeleteIn) -> DeletedOut:
     gone = hub.applications.delete(body.applications, confirm_count=body.confirm_count)
     return DeletedOut(
-        deleted=[ApplicationOut.of(a) for a in gone], message=f"{len(gone)} application(s) deleted"
+        deleted=[ApplicationOut.model_validate(a) for a in gone],
+        message=f"{len(gone)} application(s) deleted",
     )
 
 
@@ -250,27 +203,27 @@ def delete_image(hub: HubDep, ref: str) -> Response:
 
 @router.get("/applications/{ref}/groups", summary="User groups bound to the application")
 def list_bindings(hub: HubDep, ref: str) -> list[BindingOut]:
-    return [BindingOut.of(b) for b in hub.bindings.list(ref)]
+    return [BindingOut.model_validate(b) for b in hub.bindings.list(ref)]
 
 
 @router.post("/applications/{ref}/groups", summary="Bind user groups to the application")
 def bind_groups(hub: HubDep, ref: str, body: GroupsIn) -> BindingChangeOut:
-    return BindingChangeOut.of(hub.bindings.bind(ref, body.groups))
+    return BindingChangeOut.model_validate(hub.bindings.bind(ref, body.groups))
 
 
 @router.post("/applications/{ref}/groups/unbind", summary="Unbind user groups")
 def unbind_groups(hub: HubDep, ref: str, body: GroupsIn) -> BindingChangeOut:
-    return BindingChangeOut.of(hub.bindings.unbind(ref, body.groups))
+    return BindingChangeOut.model_validate(hub.bindings.unbind(ref, body.groups))
 
 
 @router.get("/applications/{ref}/idm", summary="The IdM integration (token shown as …last4)")
 def get_idm(hub: HubDep, ref: str) -> IdmOut:
-    return IdmOut.of(hub.idm.get(ref))
+    return IdmOut.model_validate(hub.idm.get(ref))
 
 
 @router.put("/applications/{ref}/idm", summary="Configure the base URL, token and options")
 def configure_idm(hub: HubDep, ref: str, body: IdmIn) -> IdmOut:
-    return IdmOut.of(hub.idm.configure(ref, **body.model_dump()))
+    return IdmOut.model_validate(hub.idm.configure(ref, **body.model_dump()))
 
 
 @router.post(
@@ -303,10 +256,10 @@ def test_idm(hub: HubDep, ref: str) -> ConnectionTestOut:
         message=verification.message,
         status_code=verification.status_code,
         elapsed_ms=round(verification.elapsed_ms, 1),
-        idm=IdmOut.of(status),
+        idm=IdmOut.model_validate(status),
     )
 
 
 @router.post("/applications/{ref}/idm/deactivate", summary="Deactivate the IdM connection")
 def deactivate_idm(hub: HubDep, ref: str) -> IdmOut:
-    return IdmOut.of(hub.idm.deactivate(ref))
+    return IdmOut.model_validate(hub.idm.deactivate(ref))

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from scimhub.directory.csv_import import CsvReport, import_csv_bytes
-from scimhub.directory.models import DirectoryGroup, DirectoryUser, MembershipChange, UserState
+from scimhub.directory.csv_import import import_csv_bytes
+from scimhub.directory.models import MembershipChange, UserState
 
 from .deps import HubDep
+from .shapes import After, Limit, Record
 
 
 class ProblemOut(BaseModel):
@@ -52,7 +53,7 @@ class UserPatch(BaseModel):
     job_title: str = Field("", validation_alias=_JOB_TITLE)
 
 
-class UserOut(BaseModel):
+class UserOut(Record):
     id: str
     username: str
     email: str
@@ -64,23 +65,8 @@ class UserOut(BaseModel):
     created: datetime
     updated: datetime
 
-    @classmethod
-    def of(cls, u: DirectoryUser) -> UserOut:
-        return cls(
-            id=u.id,
-            username=u.username,
-            email=u.email,
-            firstname=u.firstname,
-            lastname=u.lastname,
-            department=u.department,
-            job_title=u.job_title,
-            state=u.state,
-            created=u.created,
-            updated=u.updated,
-        )
 
-
-class UserPageOut(BaseModel):
+class UserPageOut(Record):
     items: list[UserOut]
     next_cursor: str | None = Field(description="Pass as `after` for the next page")
 
@@ -97,7 +83,7 @@ class GroupPatch(BaseModel):
     description: str | None = None
 
 
-class GroupOut(BaseModel):
+class GroupOut(Record):
     id: str
     name: str
     description: str
@@ -105,19 +91,8 @@ class GroupOut(BaseModel):
     created: datetime
     updated: datetime
 
-    @classmethod
-    def of(cls, g: DirectoryGroup) -> GroupOut:
-        return cls(
-            id=g.id,
-            name=g.name,
-            description=g.description,
-            member_count=g.member_count,
-            created=g.created,
-            updated=g.updated,
-        )
 
-
-class GroupPageOut(BaseModel):
+class GroupPageOut(Record):
     items: list[GroupOut]
     next_cursor: str | None = Field(description="Pass as `after` for the next page")
 
@@ -135,35 +110,24 @@ class MembershipChangeOut(BaseModel):
     @classmethod
     def of(cls, c: MembershipChange) -> MembershipChangeOut:
         return cls(
-            group=GroupOut.of(c.group),
+            group=GroupOut.model_validate(c.group),
             changed=[u.username for u in c.changed],
             unchanged=[u.username for u in c.unchanged],
         )
 
 
-class RowErrorOut(BaseModel):
+class RowErrorOut(Record):
     line: int = Field(description="The line the row starts on; the header is line 1")
     username: str | None
     detail: str
 
 
-class CsvReportOut(BaseModel):
+class CsvReportOut(Record):
     created: list[UserOut]
     errors: list[RowErrorOut]
 
-    @classmethod
-    def of(cls, r: CsvReport) -> CsvReportOut:
-        return cls(
-            created=[UserOut.of(u) for u in r.created],
-            errors=[
-                RowErrorOut(line=e.line, username=e.username, detail=e.detail) for e in r.errors
-            ],
-        )
 
-
-Limit = Annotated[int, Query(ge=1, le=500)]
 Search = Annotated[str | None, Query(description="Case-insensitive prefix")]
-After = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 CsvBody = Annotated[bytes, Body(media_type="text/csv", description="UTF-8 CSV with a header")]
 
 # --- users ----------------------------------------------------------------------------------
@@ -178,14 +142,14 @@ def list_users(
     after: After = None,
 ) -> UserPageOut:
     page = hub.users.list(q=q, state=state, limit=limit, after=after)
-    return UserPageOut(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+    return UserPageOut.model_validate(page)
 
 
 @router.post("/users", tags=["users"], status_code=201, summary="Create a user")
 def create_user(hub: HubDep, body: UserIn, response: Response) -> UserOut:
     user = hub.users.add(**body.model_dump())
     response.headers["Location"] = f"/api/v1/users/{user.id}"
-    return UserOut.of(user)
+    return UserOut.model_validate(user)
 
 
 @router.post(
@@ -196,18 +160,18 @@ def create_user(hub: HubDep, body: UserIn, response: Response) -> UserOut:
     "Each row goes in on its own: a bad row is reported by line and leaves nothing behind.",
 )
 def import_users(hub: HubDep, body: CsvBody) -> CsvReportOut:
-    return CsvReportOut.of(import_csv_bytes(hub.users, body))
+    return CsvReportOut.model_validate(import_csv_bytes(hub.users, body))
 
 
 @router.get("/users/{ref}", tags=["users"], summary="One user, by id or username")
 def get_user(hub: HubDep, ref: str) -> UserOut:
-    return UserOut.of(hub.users.get(ref))
+    return UserOut.model_validate(hub.users.get(ref))
 
 
 @router.patch("/users/{ref}", tags=["users"], summary="Edit a user's attributes")
 def edit_user(hub: HubDep, ref: str, body: UserPatch) -> UserOut:
     fields = body.model_dump(exclude_unset=True)
-    return UserOut.of(hub.users.edit(ref, **fields))
+    return UserOut.model_validate(hub.users.edit(ref, **fields))
 
 
 @router.delete("/users/{ref}", tags=["users"], status_code=204, summary="Delete a user")
@@ -220,17 +184,17 @@ def delete_user(hub: HubDep, ref: str) -> Response:
     "/users/{ref}/suspend", tags=["users"], summary="ACTIVATED -> SUSPENDED (409 for a STAGED user)"
 )
 def suspend_user(hub: HubDep, ref: str) -> UserOut:
-    return UserOut.of(hub.users.suspend(ref))
+    return UserOut.model_validate(hub.users.suspend(ref))
 
 
 @router.post("/users/{ref}/activate", tags=["users"], summary="STAGED or SUSPENDED -> ACTIVATED")
 def activate_user(hub: HubDep, ref: str) -> UserOut:
-    return UserOut.of(hub.users.activate(ref))
+    return UserOut.model_validate(hub.users.activate(ref))
 
 
 @router.get("/users/{ref}/groups", tags=["users"], summary="The groups a user belongs to")
 def user_groups(hub: HubDep, ref: str) -> list[GroupOut]:
-    return [GroupOut.of(g) for g in hub.groups.groups_of(ref)]
+    return [GroupOut.model_validate(g) for g in hub.groups.groups_of(ref)]
 
 
 # --- groups ---------------------------------------------------------------------------------
@@ -241,24 +205,24 @@ def list_groups(
     hub: HubDep, q: Search = None, limit: Limit = 50, after: After = None
 ) -> GroupPageOut:
     page = hub.groups.list(q=q, limit=limit, after=after)
-    return GroupPageOut(items=[GroupOut.of(g) for g in page.items], next_cursor=page.next_cursor)
+    return GroupPageOut.model_validate(page)
 
 
 @router.post("/groups", tags=["groups"], status_code=201, summary="Create a user group")
 def create_group(hub: HubDep, body: GroupIn, response: Response) -> GroupOut:
     group = hub.groups.add(name=body.name, description=body.description)
     response.headers["Location"] = f"/api/v1/groups/{group.id}"
-    return GroupOut.of(group)
+    return GroupOut.model_validate(group)
 
 
 @router.get("/groups/{ref}", tags=["groups"], summary="One group, by id or name")
 def get_group(hub: HubDep, ref: str) -> GroupOut:
-    return GroupOut.of(hub.groups.get(ref))
+    return GroupOut.model_validate(hub.groups.get(ref))
 
 
 @router.patch("/groups/{ref}", tags=["groups"], summary="Rename a group or edit its description")
 def edit_group(hub: HubDep, ref: str, body: GroupPatch) -> GroupOut:
-    return GroupOut.of(hub.groups.edit(ref, **body.model_dump(exclude_unset=True)))
+    return GroupOut.model_validate(hub.groups.edit(ref, **body.model_dump(exclude_unset=True)))
 
 
 class BoundApplicationOut(BaseModel):
@@ -288,7 +252,7 @@ def delete_group(hub: HubDep, ref: str) -> Response:
 @router.get("/groups/{ref}/members", tags=["groups"], summary="A group's members by username")
 def group_members(hub: HubDep, ref: str, limit: Limit = 50, after: After = None) -> UserPageOut:
     page = hub.groups.members(ref, limit=limit, after=after)
-    return UserPageOut(items=[UserOut.of(u) for u in page.items], next_cursor=page.next_cursor)
+    return UserPageOut.model_validate(page)
 
 
 @router.post(

@@ -19,18 +19,17 @@ from scimhub.storage.hub_tables import (
     directory_groups,
     idm_integrations,
 )
-from scimhub.storage.keyset import decode_after, encode_after
+from scimhub.storage.keyset import Page, decode_after, page_limit, paged
 from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, retrying, write_tx
 
 from .catalog import catalog_entry
 from .images import checked_image
-from .models import Application, ApplicationPage, IdmState, Image
+from .models import Application, IdmState, Image
 
 __all__ = ["Applications"]
 
 _EDITABLE = ("label", "description", "show_in_portal", "bookmark_url")
-MAX_PAGE = 500
 
 
 class Applications:
@@ -86,9 +85,9 @@ class Applications:
 
     def list(
         self, *, q: str | None = None, limit: int = 50, after: str | None = None
-    ) -> ApplicationPage:
+    ) -> Page[Application]:
         """Applications by label; ``q`` matches labels containing it (case-insensitive)."""
-        limit = max(1, min(limit, MAX_PAGE))
+        limit = page_limit(max(1, limit))
         query = _selected().order_by(applications.c.label_ci, applications.c.id).limit(limit + 1)
         if q:
             query = query.where(
@@ -99,11 +98,7 @@ class Applications:
             query = query.where(key > tuple_(*decode_after(after, 2)))
         with read_tx(self.engine) as conn:
             rows = conn.execute(query).all()
-        items = [_application(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return ApplicationPage(
-            items, encode_after(items[-1].label.lower(), items[-1].id) if more else None
-        )
+        return paged(rows, limit, _application, "label_ci", "id")
 
     def edit(self, ref: str, *, image: bytes | None = None, **changes: Any) -> Application:
         """Change portal settings and (with ``image``) the image: all of it, or nothing."""

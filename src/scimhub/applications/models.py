@@ -9,7 +9,6 @@ from typing import Any
 
 __all__ = [
     "Application",
-    "ApplicationPage",
     "IdmState",
     "IdmStatus",
     "Image",
@@ -34,12 +33,6 @@ class Application:
     idm_state: IdmState
     created: datetime
     updated: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ApplicationPage:
-    items: list[Application]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from scimhub.hub import Hub
 
 from .hubctx import pass_hub
 from .idm import idm, idm_json, print_idm
-from .output import echo_json
+from .options import after_option, json_option, limit_option
+from .output import echo_json, report_change
 
 __all__ = ["apps", "catalog"]
 
@@ -26,7 +27,7 @@ def catalog() -> None:
 
 @catalog.command("search")
 @click.argument("text", default="")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON")
+@json_option
 def catalog_search(text: str, as_json: bool) -> None:
     """Find connectors whose name contains TEXT (all when TEXT is empty)."""
     found = search_catalog(text)
@@ -78,9 +79,9 @@ def add(
 
 @apps.command("list")
 @click.option("--search", "q", default=None)
-@click.option("--limit", default=50, show_default=True)
-@click.option("--after", default=None, help="Cursor from the previous page")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON")
+@limit_option
+@after_option
+@json_option
 @pass_hub
 def list_apps(hub: Hub, q: str | None, limit: int, after: str | None, as_json: bool) -> None:
     """Applications by label; --search matches labels containing the text."""
@@ -98,7 +99,7 @@ def list_apps(hub: Hub, q: str | None, limit: int, after: str | None, as_json: b
 
 @apps.command("show")
 @click.argument("app_ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON")
+@json_option
 @pass_hub
 def show(hub: Hub, app_ref: str, as_json: bool) -> None:
     """An application, its IdM integration and its bound groups."""
@@ -170,7 +171,7 @@ def delete(hub: Hub, app_refs: tuple[str, ...], confirm_count: int | None) -> No
 def bind(hub: Hub, app_ref: str, groups: tuple[str, ...]) -> None:
     """Bind user GROUPS to the application: their members become its users."""
     change = hub.bindings.bind(app_ref, list(groups))
-    _report_change("Bound", "already bound", change.changed, change.unchanged)
+    report_change("Bound", "already bound", change.changed, change.unchanged)
 
 
 @apps.command("unbind")
@@ -179,14 +180,7 @@ def bind(hub: Hub, app_ref: str, groups: tuple[str, ...]) -> None:
 @pass_hub
 def unbind(hub: Hub, app_ref: str, groups: tuple[str, ...]) -> None:
     change = hub.bindings.unbind(app_ref, list(groups))
-    _report_change("Unbound", "not bound", change.changed, change.unchanged)
-
-
-def _report_change(done: str, already: str, changed: list[str], unchanged: list[str]) -> None:
-    if changed:
-        click.echo(f"{done}: {', '.join(changed)}")
-    if unchanged:
-        click.echo(f"Unchanged ({already}): {', '.join(unchanged)}")
+    report_change("Unbound", "not bound", change.changed, change.unchanged)
 
 
 def _print_app(a: Application) -> None:

@@ -13,7 +13,8 @@ from scimhub.directory.models import DirectoryGroup, DirectoryUser, MembershipCh
 from scimhub.hub import Hub
 
 from .hubctx import pass_hub
-from .output import echo_json, when
+from .options import after_option, json_option, limit_option, yes_option
+from .output import echo_json, report_change, when
 
 __all__ = ["groups", "users"]
 
@@ -21,10 +22,6 @@ __all__ = ["groups", "users"]
 PARTIAL_IMPORT = 3
 
 _STATE = click.Choice([s.value for s in UserState], case_sensitive=False)
-_limit = click.option("--limit", default=50, show_default=True, help="Rows per page (max 500)")
-_after = click.option("--after", default=None, help="The cursor printed by the previous page")
-_json = click.option("--json", "as_json", is_flag=True, help="Print JSON")
-_yes = click.option("--yes", is_flag=True, help="Do not ask for confirmation")
 
 
 @click.group()
@@ -50,9 +47,9 @@ def users_add(hub: Hub, username: str, **fields: str) -> None:
 @users.command("list")
 @click.option("--search", "q", default=None, help="Prefix of username, email or a name")
 @click.option("--state", type=_STATE, default=None)
-@_limit
-@_after
-@_json
+@limit_option
+@after_option
+@json_option
 @pass_hub
 def users_list(
     hub: Hub, q: str | None, state: str | None, limit: int, after: str | None, as_json: bool
@@ -67,7 +64,7 @@ def users_list(
 
 @users.command("show")
 @click.argument("ref")
-@_json
+@json_option
 @pass_hub
 def users_show(hub: Hub, ref: str, as_json: bool) -> None:
     """A user (by id or username) and the groups they belong to."""
@@ -118,7 +115,7 @@ def users_activate(hub: Hub, ref: str) -> None:
 
 @users.command("delete")
 @click.argument("ref")
-@_yes
+@yes_option
 @pass_hub
 def users_delete(hub: Hub, ref: str, yes: bool) -> None:
     """Delete a user and their group memberships."""
@@ -165,9 +162,9 @@ def groups_add(hub: Hub, name: str, description: str) -> None:
 
 @groups.command("list")
 @click.option("--search", "q", default=None, help="Prefix of the name")
-@_limit
-@_after
-@_json
+@limit_option
+@after_option
+@json_option
 @pass_hub
 def groups_list(hub: Hub, q: str | None, limit: int, after: str | None, as_json: bool) -> None:
     """Groups by name, a page at a time (tab-separated)."""
@@ -183,9 +180,9 @@ def groups_list(hub: Hub, q: str | None, limit: int, after: str | None, as_json:
 
 @groups.command("show")
 @click.argument("ref")
-@_limit
-@_after
-@_json
+@limit_option
+@after_option
+@json_option
 @pass_hub
 def groups_show(hub: Hub, ref: str, limit: int, after: str | None, as_json: bool) -> None:
     """A group (by id or name) and a page of its members."""
@@ -215,7 +212,7 @@ def groups_edit(hub: Hub, ref: str, name: str | None, description: str | None) -
 
 @groups.command("delete")
 @click.argument("ref")
-@_yes
+@yes_option
 @pass_hub
 def groups_delete(hub: Hub, ref: str, yes: bool) -> None:
     """Delete a group; its members stay in the directory."""
@@ -273,10 +270,8 @@ def _print_group(g: DirectoryGroup) -> None:
 
 
 def _print_change(change: MembershipChange, done: str, already: str) -> None:
-    if change.changed:
-        click.echo(f"{done}: {', '.join(u.username for u in change.changed)}")
-    if change.unchanged:
-        click.echo(f"Unchanged ({already}): {', '.join(u.username for u in change.unchanged)}")
+    changed = [u.username for u in change.changed]
+    report_change(done, already, changed, [u.username for u in change.unchanged])
     click.echo(f"Group '{change.group.name}' has {change.group.member_count} members")
 
 

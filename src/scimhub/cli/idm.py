@@ -12,6 +12,7 @@ from scimhub.applications.models import IdmStatus
 from scimhub.hub import Hub
 
 from .hubctx import pass_hub
+from .options import json_option, yes_option
 from .output import echo_json, when
 
 __all__ = ["idm", "idm_json", "print_idm"]
@@ -24,7 +25,7 @@ def idm() -> None:
 
 @idm.command("show")
 @click.argument("app_ref")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON")
+@json_option
 @pass_hub
 def idm_show(hub: Hub, app_ref: str, as_json: bool) -> None:
     """The integration's state, base URL, token (last four characters) and last check."""
@@ -99,7 +100,7 @@ def idm_test(hub: Hub, app_ref: str) -> None:
 
 @idm.command("deactivate")
 @click.argument("app_ref")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@yes_option
 @pass_hub
 def idm_deactivate(hub: Hub, app_ref: str, yes: bool) -> None:
     """Deactivate the IdM connection: provisioning stops, remote users stay as they are."""

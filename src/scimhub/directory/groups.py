@@ -18,7 +18,7 @@ from scimhub.problems import Conflict, Invalid, NotFound
 from scimhub.storage.hub_tables import directory_groups as groups
 from scimhub.storage.hub_tables import directory_memberships as memberships
 from scimhub.storage.hub_tables import directory_users as users
-from scimhub.storage.keyset import decode_after
+from scimhub.storage.keyset import decode_after, page_limit, paged
 from scimhub.storage.prefix import starts_with
 from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
@@ -29,8 +29,6 @@ from .queries import (
     chunks,
     group_of,
     groups_selected,
-    page_limit,
-    paged,
     resolve_group,
     resolve_user,
     resolve_users,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+
+from scimhub.storage.keyset import Page
 
 __all__ = ["DirectoryGroup", "DirectoryUser", "MembershipChange", "Page", "UserState"]
-
-T = TypeVar("T")
 
 
 class UserState(StrEnum):
@@ -46,14 +45,6 @@ class DirectoryGroup:
     created: datetime
     updated: datetime
     member_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a keyset walk; ``next_cursor`` is None on the last page."""
-
-    items: list[T]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)

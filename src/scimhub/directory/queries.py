@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, func, or_, select
 
-from scimhub.problems import Invalid, NotFound
+from scimhub.problems import NotFound
 from scimhub.storage.hub_tables import directory_groups as groups
 from scimhub.storage.hub_tables import directory_memberships as memberships
 from scimhub.storage.hub_tables import directory_users as users
-from scimhub.storage.keyset import encode_after
 
-from .models import DirectoryGroup, DirectoryUser, Page, UserState
+from .models import DirectoryGroup, DirectoryUser, UserState
 
 __all__ = [
-    "MAX_PAGE",
     "chunks",
     "group_of",
     "groups_selected",
-    "page_limit",
-    "paged",
     "resolve_group",
     "resolve_user",
     "resolve_users",
     "user_of",
 ]
 
-#: The largest page a list returns; bigger requests get this many.
-MAX_PAGE = 500
 #: Bound parameters per IN list, well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 
@@ -139,20 +133,6 @@ def resolve_group(conn: Connection, ref: str, *, lock: bool = False) -> Director
     if not rows:
         raise NotFound(f"No group with id or name '{ref}'")
     return group_of(next((r for r in rows if r.id == ref), rows[0]))
-
-
-def page_limit(limit: int) -> int:
-    if limit < 1:
-        raise Invalid(f"The limit must be at least 1 (got {limit})")
-    return min(limit, MAX_PAGE)
-
-
-def paged(rows: Sequence[Any], limit: int, convert: Callable[[Any], T], key: str) -> Page[T]:
-    """A page of ``limit`` rows out of ``limit + 1`` fetched; the cursor is the last ``key``."""
-    more = len(rows) > limit
-    kept = rows[:limit]
-    cursor = encode_after(getattr(kept[-1], key)) if more else None
-    return Page([convert(r) for r in kept], cursor)
 
 
 def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:

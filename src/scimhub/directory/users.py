@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from scimhub.problems import Conflict, Refused
 from scimhub.storage.hub_tables import directory_memberships as memberships
 from scimhub.storage.hub_tables import directory_users as users
-from scimhub.storage.keyset import decode_after
+from scimhub.storage.keyset import decode_after, page_limit, paged
 from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
 
 from .changes import NO_CHANGES, ChangeSink
 from .models import DirectoryUser, Page, UserState
-from .queries import chunks, page_limit, paged, resolve_user, user_of
+from .queries import chunks, resolve_user, user_of
 from .search import search_rows
 from .validation import NewUser, checked_state, checked_user_changes, new_user
 

@@ -42,6 +42,11 @@ class UtcTimestamp(TypeDecorator[datetime]):
 Timestamp = UtcTimestamp()
 
 
+def _key_of(name: str, owner: str) -> Column[str]:
+    """A primary-key column referencing ``owner``'s id; rows go when the owner goes."""
+    return Column(name, String(36), ForeignKey(f"{owner}.id", ondelete="CASCADE"), primary_key=True)
+
+
 def Folded(length: int) -> String:
     """Lower-cased text compared code point by code point on both databases (``COLLATE "C"``
     on PostgreSQL, SQLite's default BINARY), so prefix searches are index range scans.
@@ -86,18 +91,8 @@ directory_groups = Table(
 directory_memberships = Table(
     "directory_memberships",
     metadata,
-    Column(
-        "group_id",
-        String(36),
-        ForeignKey("directory_groups.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "user_id",
-        String(36),
-        ForeignKey("directory_users.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _key_of("group_id", "directory_groups"),
+    _key_of("user_id", "directory_users"),
     Column("created", Timestamp, nullable=False),
     Index("ix_directory_memberships_user", "user_id"),
 )
@@ -121,12 +116,7 @@ applications = Table(
 application_images = Table(
     "application_images",
     metadata,
-    Column(
-        "app_id",
-        String(36),
-        ForeignKey("applications.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _key_of("app_id", "applications"),
     Column("content_type", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
@@ -137,12 +127,7 @@ application_images = Table(
 idm_integrations = Table(
     "idm_integrations",
     metadata,
-    Column(
-        "app_id",
-        String(36),
-        ForeignKey("applications.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _key_of("app_id", "applications"),
     Column("region", String(32), nullable=True),
     Column("base_url", String(2048), nullable=True),
     Column("token_ciphertext", Text, nullable=True),
@@ -162,18 +147,8 @@ idm_integrations = Table(
 app_group_bindings = Table(
     "app_group_bindings",
     metadata,
-    Column(
-        "app_id",
-        String(36),
-        ForeignKey("applications.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "group_id",
-        String(36),
-        ForeignKey("directory_groups.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _key_of("app_id", "applications"),
+    _key_of("group_id", "directory_groups"),
     Column("created", Timestamp, nullable=False),
     Index("ix_app_group_bindings_group", "group_id"),
 )
