@@ -135,6 +135,8 @@ idm_integrations = Table(
     Column("status", String(16), nullable=False),
     Column("options", JSON, nullable=False),
     Column("capabilities", JSON, nullable=True),
+    #: The attribute mapping edited for this application; NULL means the catalog's default.
+    Column("mapping", JSON, nullable=True),
     Column("last_check", JSON, nullable=True),
     Column("verified_at", Timestamp, nullable=True),
     Column("activated_at", Timestamp, nullable=True),

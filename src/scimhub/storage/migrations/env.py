@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from scimhub.storage import hub_tables  # noqa: F401  (registers the hub tables)
+from scimhub.storage import hub_tables, provisioning_tables  # noqa: F401  (registers them)
 from scimhub.storage.tables import metadata
 
 config = context.config
