@@ -34,11 +34,16 @@ class Region:
 
 @dataclass(frozen=True, slots=True)
 class Mapping:
-    """One directory property sent as one SCIM attribute (``target`` is a SCIM path)."""
+    """One directory property sent as one SCIM attribute (``target`` is a SCIM path).
+
+    ``primary`` marks the element of a typed multi-valued attribute (``emails[type eq "work"]``)
+    as the primary one (RFC 7643 §2.4).
+    """
 
     source: str
     target: str
     note: str = ""
+    primary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +82,7 @@ class CatalogEntry:
 #: The seed's Profit.co table. The work email is the primary email.
 _PROFITCO_MAPPING = (
     Mapping("username", "userName", "an email address"),
-    Mapping("email", 'emails[type eq "work"].value', "primary"),
+    Mapping("email", 'emails[type eq "work"].value', "primary", primary=True),
     Mapping("firstname", "name.givenName"),
     Mapping("lastname", "name.familyName"),
     Mapping("state", "active", "ACTIVATED is true; SUSPENDED or out of scope is false"),
