@@ -13,6 +13,7 @@ from scimhub.storage.db import make_engine
 from .apps import apps, catalog
 from .directory import groups, users
 from .hub_commands import apikey, serve
+from .log import log
 from .provider import provider
 
 
@@ -46,6 +47,7 @@ cli.add_command(catalog)
 cli.add_command(apps)
 cli.add_command(users)
 cli.add_command(groups)
+cli.add_command(log)
 
 
 @cli.command()
