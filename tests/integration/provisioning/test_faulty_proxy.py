@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -113,6 +114,15 @@ def test_an_unreachable_provider_is_a_502():
         r = httpx.get(proxy.url + "/Users", timeout=5)
         assert r.status_code == 502
         assert proxy.requests[0].upstream is None
+
+
+def test_concurrent_clients_are_served_on_their_own_connections(target):
+    names = [f"c{i}@example.com" for i in range(30)]
+    with connect(target) as c, ThreadPoolExecutor(10) as pool:
+        statuses = list(pool.map(lambda name: new_user(c, name).status_code, names))
+    assert statuses == [201] * 30
+    assert all(users_named(target, name) == 1 for name in names)
+    assert len({r.connection for r in target.proxy.requests}) > 1
 
 
 # --- faults -----------------------------------------------------------------------------------
