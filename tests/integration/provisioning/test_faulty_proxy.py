@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from .conftest import FaultyTarget
 from .faulty import Fault, FaultyProxy, Request
 
 Faulty = Callable[..., FaultyTarget]
+SHORT = 0.3  # a client timeout, far shorter than the hangs below
 
 
 @pytest.fixture
@@ -31,8 +33,8 @@ def target(faulty: Faulty) -> FaultyTarget:
 
 @pytest.fixture
 def client(target: FaultyTarget) -> Iterator[httpx.Client]:
-    """A client of the tenant through the proxy, with a timeout short enough for hang tests."""
-    with connect(target, timeout=0.3) as c:
+    """A client of the tenant through the proxy (hang tests pass a short ``timeout=SHORT``)."""
+    with connect(target) as c:
         yield c
 
 
@@ -44,9 +46,9 @@ def connect(target: FaultyTarget, timeout: float = 5) -> httpx.Client:
     )
 
 
-def new_user(client: httpx.Client, name: str | None = None) -> httpx.Response:
+def new_user(client: httpx.Client, name: str | None = None, **kw: Any) -> httpx.Response:
     user_name = name or f"u{time.monotonic_ns()}@example.com"
-    return client.post("/Users", json={"schemas": [USER], "userName": user_name})
+    return client.post("/Users", json={"schemas": [USER], "userName": user_name}, **kw)
 
 
 def users_named(target: FaultyTarget, user_name: str) -> int:
@@ -164,7 +166,7 @@ def test_a_status_fault_may_carry_its_own_body_and_any_delay(target, client, ret
 def test_a_hang_makes_a_short_timeout_client_raise_read_timeout(target, client):
     target.proxy.fail_all(Fault.hang(5))
     with pytest.raises(httpx.ReadTimeout):
-        client.get("/Users")
+        client.get("/Users", timeout=SHORT)
     assert client.get("/Users").status_code == 200
     assert [r.status for r in target.proxy.requests] == ["hang", 200]
 
@@ -204,7 +206,7 @@ def test_an_after_fault_creates_the_user_although_the_client_sees_a_failure(
         assert new_user(client, "twice@example.com").status_code == seen
     else:
         with pytest.raises(seen):
-            new_user(client, "twice@example.com")
+            new_user(client, "twice@example.com", timeout=SHORT)
     assert users_named(target, "twice@example.com") == 1
     assert target.proxy.requests[0].upstream == 201
     assert target.proxy.requests[0].forwarded
