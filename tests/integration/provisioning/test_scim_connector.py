@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -473,3 +474,50 @@ def _refuse_or_filters(request: Request) -> Fault | None:
 
 def _or_filters(proxied: Any) -> list[str]:
     return [f for r in proxied.proxy.calls("GET", "/Users") for f in _filters(r) if " or " in f]
+
+
+# --- the requests themselves ---------------------------------------------------------------
+
+
+def test_requests_carry_the_token_and_scim_media_types(through):
+    proxied, connector = through()
+    connector.create(resource_of(values("hdr@example.com"), MAPPING))
+    (sent,) = proxied.proxy.calls("POST", "/Users")
+    headers = {k.lower(): v for k, v in sent.headers}
+    assert headers["authorization"] == f"Bearer {proxied.token}"
+    assert headers["content-type"] == "application/scim+json"
+    assert headers["accept"] == "application/scim+json, application/json"
+    assert headers["user-agent"].startswith("scimhub/")
+
+
+@pytest.mark.parametrize(
+    ("remote_id", "path"),
+    [("a/b", "/Users/a%2Fb"), ("..", "/Users/%2E%2E"), ("ü ?#", "/Users/%C3%BC%20%3F%23")],
+)
+def test_a_remote_id_is_always_one_path_segment(through, remote_id, path):
+    proxied, connector = through()
+    assert connector.get(remote_id) is None
+    (sent,) = proxied.proxy.requests
+    assert sent.target == proxied.proxy.prefix + path
+
+
+def test_a_redirect_is_not_followed(through, provider):
+    proxied, connector = through()
+    location = f"{provider.url}/scim/v2/Users"
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "302",
+        "detail": f"moved to {location}",
+    }
+    proxied.proxy.script(lambda r: Fault.status(302, body=body))
+    with pytest.raises(Stop) as caught:
+        connector.list_page(1, 10)
+    assert len(proxied.proxy.requests) == 1 and caught.value.status == 302
+
+
+def test_one_connector_serves_many_threads(target):
+    names = [f"t{i:02}@example.com" for i in range(40)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        made = list(pool.map(target.create, names))
+    assert len({r.id for r in made}) == 40
+    assert sorted(target.connector.find_by_usernames(names)) == names
