@@ -32,6 +32,20 @@ class Settings(BaseSettings):
         default=10.0, description="How long activation waits for the target's answer"
     )
     max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
+    worker_threads: int = Field(default=4, ge=1, le=64, description="Provisioning worker threads")
+    worker_batch_size: int = Field(default=25, ge=1, le=500, description="Links per claim")
+    worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between claims")
+    provisioning_timeout_seconds: float = Field(default=10.0, gt=0, description="Per request")
+    reconcile_interval_seconds: float = Field(
+        default=21_600, gt=0, description="Full reconcile against each target (drift repair)"
+    )
+    deprovision_guard_share: float = Field(
+        default=0.2, ge=0, le=1, description="A pass deprovisioning more of an app's users pauses"
+    )
+    deprovision_guard_minimum: int = Field(
+        default=3, ge=1, description="...and at least this many (one leaver never pauses)"
+    )
+    provisioning_log_retention_days: int = Field(default=90, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

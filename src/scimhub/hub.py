@@ -13,10 +13,16 @@ from sqlalchemy import Engine
 from scimhub.applications.apps import Applications
 from scimhub.applications.bindings import Bindings
 from scimhub.applications.idm import IdmIntegrations
+from scimhub.applications.mappings import Mappings
 from scimhub.applications.secrets import SecretBox
 from scimhub.config import Settings
 from scimhub.directory.groups import Groups
 from scimhub.directory.users import Users
+from scimhub.provisioning.log import ProvisioningLog
+from scimhub.provisioning.marks import DirtyMarks
+from scimhub.provisioning.service import Provisioning
+from scimhub.provisioning.settings import EngineSettings
+from scimhub.provisioning.worker import Worker
 from scimhub.storage.api_keys import ApiKeys
 
 __all__ = ["Hub", "build_hub"]
@@ -31,19 +37,33 @@ class Hub:
     applications: Applications
     bindings: Bindings
     idm: IdmIntegrations
+    mappings: Mappings
     api_keys: ApiKeys
+    provisioning: Provisioning
+    log: ProvisioningLog
+    box: SecretBox
+
+    def worker(self) -> Worker:
+        """A provisioning worker on this hub's database (``start()`` it, ``stop()`` it)."""
+        return Worker(self.engine, self.box, EngineSettings.of(self.settings))
 
 
 def build_hub(settings: Settings, engine: Engine) -> Hub:
     """Wire the hub's services on ``engine``; the secret key comes from ``settings``."""
     box = SecretBox.from_settings(settings)
+    marks = DirtyMarks()  # every directory and scope change marks links in its transaction
+    timeout = settings.idm_verify_timeout_seconds
     return Hub(
         engine=engine,
         settings=settings,
-        users=Users(engine),
-        groups=Groups(engine),
+        users=Users(engine, marks),
+        groups=Groups(engine, marks),
         applications=Applications(engine, max_image_bytes=settings.max_image_bytes),
-        bindings=Bindings(engine),
-        idm=IdmIntegrations(engine, box, timeout=settings.idm_verify_timeout_seconds),
+        bindings=Bindings(engine, marks),
+        idm=IdmIntegrations(engine, box, timeout=timeout, scope=marks),
+        mappings=Mappings(engine, marks),
         api_keys=ApiKeys(engine),
+        provisioning=Provisioning(engine, box, EngineSettings.of(settings)),
+        log=ProvisioningLog(engine),
+        box=box,
     )

@@ -222,12 +222,13 @@ class IdmIntegrations:
                 values |= _activation(current, verification, now)
                 if not _entry(conn, current.app_id).reads_service_provider_config:
                     values.pop("capabilities", None)  # the catalog entry is authoritative
-                self.scope.integration_changed(conn, current.app_id)
             conn.execute(
                 update(idm_integrations)
                 .where(idm_integrations.c.app_id == current.app_id)
                 .values(**values)
             )
+            if "activated_at" in values:  # the sink sees the integration as it now is
+                self.scope.integration_changed(conn, current.app_id)
             return _load(conn, current.app_id)
 
 

@@ -1,4 +1,5 @@
-"""`scimhub serve` (the hub) and `scimhub apikey` (keys for the hub's REST API)."""
+"""`scimhub serve` (the hub: API and a provisioning worker), `scimhub worker` (workers
+only, to share one PostgreSQL) and `scimhub apikey` (keys for the hub's REST API)."""
 
 from __future__ import annotations
 
@@ -10,25 +11,54 @@ from scimhub.hub import Hub
 from .hubctx import open_hub, pass_hub
 from .output import when
 
-__all__ = ["apikey", "serve", "serve_hub"]
+__all__ = ["apikey", "serve", "serve_hub", "worker"]
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="API only (run `scimhub worker` elsewhere)")
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the hub: its REST API (OpenAPI at /openapi.json, docs at /docs)."""
-    serve_hub(open_hub(settings), host, port)
+def serve(settings: Settings, host: str, port: int, no_worker: bool) -> None:
+    """Run the hub: its REST API (OpenAPI at /openapi.json, docs at /docs) and a
+    provisioning worker in the same process."""
+    serve_hub(open_hub(settings), host, port, worker=not no_worker)
 
 
-def serve_hub(hub: Hub, host: str, port: int) -> None:
+def serve_hub(hub: Hub, host: str, port: int, *, worker: bool = True) -> None:
     import uvicorn
 
     from scimhub.api import create_api
 
     app = create_api(hub.settings, hub.engine, hub)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    running = hub.worker() if worker else None
+    if running is not None:
+        running.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        if running is not None:
+            running.stop()
+
+
+@click.command()
+@click.pass_obj
+def worker(settings: Settings) -> None:
+    """Run provisioning workers only. Any number of them, on any number of machines, can
+    share one PostgreSQL database: they claim work with row locks, never twice."""
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    running = open_hub(settings).worker()
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    running.start()
+    click.echo(f"worker {running.owner} running; Ctrl-C to stop", err=True)
+    stopped.wait()
+    running.stop()
 
 
 @click.group()

@@ -12,9 +12,11 @@ from scimhub.storage.db import make_engine
 
 from .apps import apps, catalog
 from .directory import groups, users
-from .hub_commands import apikey, serve
+from .hub_commands import apikey, serve, worker
 from .log import log
+from .mapping import mapping
 from .provider import provider
+from .sync import sync
 
 
 @click.group()
@@ -48,6 +50,9 @@ cli.add_command(apps)
 cli.add_command(users)
 cli.add_command(groups)
 cli.add_command(log)
+cli.add_command(sync)
+cli.add_command(worker)
+apps.add_command(mapping)
 
 
 @cli.command()

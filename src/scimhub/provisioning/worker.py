@@ -1,0 +1,122 @@
+"""Workers: threads that claim dirty links and run them, plus housekeeping.
+
+``scimhub serve`` runs one ``Worker`` beside the API (the SQLite default); ``scimhub worker``
+runs workers alone, any number of them on any number of machines sharing one PostgreSQL.
+All coordination goes through the database (claims with leases); nothing is queued in
+memory, so a crash loses no work: leases expire and another worker takes the links.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from scimhub.applications.secrets import SecretBox
+from scimhub.storage.resources import now_utc
+from scimhub.storage.transactions import read_tx, write_tx
+
+from .batch import Batch
+from .calls import Calls
+from .control import schedule_reconcile
+from .links import claim, renew
+from .log import ProvisioningLog
+from .marks import full_reconcile
+from .pool import ConnectorPool
+from .settings import EngineSettings
+from .targets import load_target, runnable_app_ids
+
+__all__ = ["Worker"]
+
+log = logging.getLogger("scimhub.worker")
+_HOUSEKEEPING_SECONDS = 2.0
+_PRUNE_SECONDS = 3600.0
+
+
+class Worker:
+    def __init__(self, engine: Engine, box: SecretBox, settings: EngineSettings) -> None:
+        self.engine = engine
+        self.box = box
+        self.settings = settings
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.pool = ConnectorPool(settings.timeout, settings.threads)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        loops = [self._loop] * self.settings.threads + [self._housekeeping]
+        for n, target in enumerate(loops):
+            thread = threading.Thread(target=target, name=f"scimhub-worker-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("provisioning worker %s started (%d threads)", self.owner, self.settings.threads)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        self.pool.close()
+
+    def run_once(self) -> int:
+        """One claim per runnable application; the number of links worked on."""
+        with read_tx(self.engine) as conn:
+            app_ids = runnable_app_ids(conn, now_utc())
+        random.shuffle(app_ids)  # threads spread over applications
+        return sum(self._run_app(app_id) for app_id in app_ids)
+
+    def _run_app(self, app_id: str) -> int:
+        s = self.settings
+        with write_tx(self.engine) as conn:
+            links = claim(
+                conn, app_id, self.owner, now_utc(), lease=s.lease_seconds, limit=s.batch_size
+            )
+            target = load_target(conn, app_id, self.box) if links else None
+        if not links:
+            return 0
+        if target is None:  # deactivated between the two reads: the claim just expires
+            return 0
+        Batch(self.engine, s, target, self.pool.get(target), Calls()).run(links)
+        return len(links)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # a database outage or a bug must not kill the thread
+                log.exception("provisioning worker pass failed; retrying")
+                busy = 0
+            if not busy:
+                self._stop.wait(self.settings.poll_seconds)
+
+    def _housekeeping(self) -> None:
+        pruned_at = 0.0
+        while not self._stop.wait(_HOUSEKEEPING_SECONDS):
+            try:
+                self._renew_and_reconcile()
+                pruned_at = self._prune(pruned_at)
+            except Exception:
+                log.exception("provisioning housekeeping failed; retrying")
+
+    def _renew_and_reconcile(self) -> None:
+        now = now_utc()
+        with write_tx(self.engine) as conn:
+            renew(conn, self.owner, now, self.settings.lease_seconds)
+            for app_id in runnable_app_ids(conn, now):
+                if schedule_reconcile(conn, app_id, now, self.settings.reconcile_interval):
+                    full_reconcile(conn, app_id)
+                    log.info("full reconcile of application %s", app_id)
+
+    def _prune(self, last: float) -> float:
+        if time.monotonic() - last < _PRUNE_SECONDS:
+            return last
+        cutoff = now_utc() - timedelta(days=self.settings.log_retention_days)
+        ProvisioningLog(self.engine).prune(cutoff)
+        return time.monotonic()

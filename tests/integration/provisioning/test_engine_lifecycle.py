@@ -1,0 +1,186 @@
+"""The engine end to end over real HTTP against the project's own provider, in both the
+profitco and generic profiles and on both databases: create, update, every way of leaving
+scope, reactivation, lookup-and-link, provision on demand and the dry run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from conftest import LiveServer
+
+from .engine_support import ENTERPRISE, Bench, bench, wait_until
+
+
+@pytest.fixture(params=["profitco", "generic"])
+def scenario(
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp_path: Path,
+    engine: Engine,
+    provider: LiveServer,
+) -> Iterator[Bench]:
+    with bench(backend, tmp_path, engine, provider, request.param) as made:
+        yield made
+
+
+def test_binding_a_group_creates_its_activated_users_with_the_mapped_attributes(
+    scenario: Bench,
+) -> None:
+    ada = scenario.user("ada", department="R&D", job_title="Engineer", lastname="Lovelace")
+    bob = scenario.user("bob")
+    staged = scenario.user("stg", state="STAGED")
+    scenario.group(ada, bob, staged)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None
+    assert remote["active"] is True
+    assert remote["name"] == {"givenName": "Ada", "familyName": "Lovelace"} | {
+        k: v for k, v in remote["name"].items() if k not in ("givenName", "familyName")
+    }
+    assert remote["title"] == "Engineer"
+    assert remote[ENTERPRISE]["department"] == "R&D"
+    assert [e["value"] for e in remote["emails"] if e.get("type") == "work"] == [ada.email]
+    assert scenario.remote(bob.username) is not None
+    assert scenario.remote(staged.username) is None, "STAGED users are never pushed"
+    assert scenario.remote_count() == 2
+
+
+def test_an_edit_sends_only_what_changed_and_nothing_when_nothing_mapped_changed(
+    scenario: Bench,
+) -> None:
+    ada = scenario.user("ada", job_title="Engineer")
+    scenario.group(ada)
+    scenario.drain()
+    scenario.hub.users.edit(ada.id, job_title="Lead")
+    scenario.drain()
+    assert scenario.remote(ada.username)["title"] == "Lead"  # type: ignore[index]
+    update = [e for e in scenario.log(user=ada.username) if e.action == "update"]
+    assert len(update) == 1 and update[0].status == "ok"
+    assert "title" in update[0].summary and "givenName" not in update[0].summary
+    assert "'Engineer' → 'Lead'" in (update[0].message or "")
+    scenario.group(ada)  # a second bound group: marked dirty, nothing mapped changed
+    scenario.drain()
+    after = [e for e in scenario.log(user=ada.username) if e.action in ("update", "create")]
+    assert len(after) == 2, "no request when nothing mapped changed"
+
+
+@pytest.mark.parametrize("leave", ["remove_member", "unbind", "suspend", "delete"])
+def test_every_way_of_leaving_scope_deactivates_the_remote_user(
+    scenario: Bench, leave: str
+) -> None:
+    ada = scenario.user("ada")
+    others = [scenario.user("o") for _ in range(9)]  # the guard watches shares, not one leaver
+    group = scenario.group(ada, *others)
+    scenario.drain()
+    remote_id = scenario.remote(ada.username)["id"]  # type: ignore[index]
+    if leave == "remove_member":
+        scenario.hub.groups.remove_members(group, [ada.id])
+    elif leave == "unbind":
+        scenario.group(*others)  # the others stay in scope through another group
+        scenario.hub.bindings.unbind(scenario.app, [group])
+    elif leave == "suspend":
+        scenario.hub.users.suspend(ada.id)
+    else:
+        scenario.hub.users.delete(ada.id)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None and remote["id"] == remote_id, "deprovisioning never deletes here"
+    assert remote["active"] is False
+    assert all(scenario.remote(o.username)["active"] for o in others)  # type: ignore[index]
+    entry = [e for e in scenario.log(user=ada.username) if e.action == "deactivate"]
+    assert entry and entry[0].status == "ok" and "active" in entry[0].summary
+
+
+def test_a_user_coming_back_is_reactivated_under_the_same_remote_id(scenario: Bench) -> None:
+    ada = scenario.user("ada")
+    scenario.group(ada, *(scenario.user("o") for _ in range(5)))
+    scenario.drain()
+    remote_id = scenario.remote(ada.username)["id"]  # type: ignore[index]
+    scenario.hub.users.suspend(ada.id)
+    scenario.drain()
+    scenario.hub.users.activate(ada.id)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None and remote["id"] == remote_id and remote["active"] is True
+    assert [e.action for e in scenario.log(user=ada.username)][:1] == ["reactivate"]
+
+
+def test_a_user_who_already_exists_in_the_target_is_looked_up_and_linked_not_created(
+    scenario: Bench,
+) -> None:
+    ada = scenario.user("ada", job_title="Engineer")
+    made = scenario.target.client.post(
+        "/Users",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": ada.username.upper(),
+            "active": False,
+            "title": "Intern",
+        },
+    )
+    assert made.status_code == 201, made.text
+    scenario.group(ada, scenario.user("b"))
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None and remote["id"] == made.json()["id"]
+    assert remote["title"] == "Engineer" and remote["active"] is True
+    actions = [e.action for e in reversed(scenario.log(user=ada.username))]
+    assert actions[:3] == ["lookup", "link", "reactivate"]
+    assert "create" not in actions
+    assert scenario.remote_count() == 2
+
+
+def test_provision_on_demand_runs_one_user_now_and_reports_each_step(scenario: Bench) -> None:
+    ada = scenario.user("ada")
+    scenario.group(ada)
+    seen: list[str] = []
+    link = scenario.hub.provisioning.sync_user(
+        scenario.app, ada.username, observer=lambda e: seen.append(f"{e.action}:{e.status}")
+    )
+    assert seen == ["lookup:ok", "create:ok"]
+    assert link is not None and link.remote_state == "active" and link.remote_id
+    assert scenario.remote(ada.username) is not None
+    scenario.drain()  # the worker has nothing left to do for ada
+    assert [e.action for e in scenario.log(user=ada.username)] == ["create", "lookup"]
+
+
+def test_a_dry_run_prints_the_plan_and_writes_nothing(scenario: Bench) -> None:
+    ada = scenario.user("ada", job_title="Engineer")
+    bob = scenario.user("bob")
+    group = scenario.group(ada, bob)
+    scenario.drain()
+    scenario.hub.users.edit(ada.id, job_title="Lead")
+    carl = scenario.user("carl")
+    scenario.hub.groups.add_members(group, [carl.id])
+    scenario.hub.users.suspend(bob.id)
+    before = len(scenario.log())
+    planned: list[tuple[str, str, str]] = []
+    scenario.hub.provisioning.dry_run(
+        scenario.app,
+        lambda e: (
+            planned.append((e.username or "", e.action, e.message or ""))
+            if e.action != "lookup"
+            else None
+        ),
+    )
+    by_user = {name: (action, note) for name, action, note in planned}
+    assert by_user[ada.username] == ("update", "title: 'Engineer' → 'Lead'")
+    assert by_user[carl.username][0] == "create"
+    assert by_user[bob.username][0] == "deactivate"
+    assert scenario.remote(carl.username) is None
+    assert scenario.remote(ada.username)["title"] == "Engineer"  # type: ignore[index]
+    assert scenario.remote(bob.username)["active"] is True  # type: ignore[index]
+    assert len(scenario.log()) == before, "a dry run writes no log either"
+
+
+def test_the_running_worker_propagates_a_change_within_two_seconds(scenario: Bench) -> None:
+    ada = scenario.user("ada", job_title="Engineer")
+    scenario.group(ada)
+    scenario.start()
+    wait_until(lambda: scenario.remote(ada.username), timeout=5)
+    scenario.hub.users.edit(ada.id, job_title="Lead")
+    wait_until(lambda: scenario.remote(ada.username)["title"] == "Lead", timeout=2)  # type: ignore[index]
