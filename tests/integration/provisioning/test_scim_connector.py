@@ -442,9 +442,10 @@ def test_rows_that_do_not_match_the_filter_are_ignored(through):
     }
 
 
-def test_a_target_refusing_or_filters_is_asked_one_name_at_a_time_from_then_on(through):
+@pytest.mark.parametrize("code", [400, 501])
+def test_a_target_refusing_or_filters_is_asked_one_name_at_a_time_from_then_on(through, code):
     proxied, connector = through("profitco")
-    proxied.proxy.script(_refuse_or_filters)
+    proxied.proxy.script(lambda request: _refuse_or_filters(request, code))
     for name in ("a@example.com", "b@example.com"):
         connector.create(resource_of(values(name), MAPPING))
     names = ["a@example.com", "B@example.com", "c@example.com"]
@@ -458,13 +459,13 @@ def _filters(request: Request) -> list[str]:
     return parse_qs(request.query).get("filter", [])
 
 
-def _refuse_or_filters(request: Request) -> Fault | None:
+def _refuse_or_filters(request: Request, code: int) -> Fault | None:
     if any(" or " in f for f in _filters(request)):
         return Fault.status(
-            400,
+            code,
             body={
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-                "status": "400",
+                "status": str(code),
                 "scimType": "invalidFilter",
                 "detail": "Only 'eq' filters are supported",
             },
