@@ -1,8 +1,10 @@
 """The engine's end-to-end test bench: a hub on a fresh database, a target tenant of the
 live provider (in the profitco or generic profile), an activated application, a worker.
 
-Each test gets its own hub database (SQLite file or PostgreSQL schema): the worker works
-for every active application it finds, so a shared database would mix the tests' work.
+Each test gets its own hub database (SQLite file or PostgreSQL schema, made by
+cli_support.fresh_database, so the `scimhub` script finds it with ``bench.database.env()``):
+the worker works for every active application it finds, so a shared database would mix
+the tests' work.
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import Engine
 
-from conftest import LiveServer, Tenant, _drop_pg_schema, _pg_engine, make_tenant
+from conftest import LiveServer, Tenant, make_tenant
+from integration.hub.cli_support import CliDatabase, fresh_database
 from scimhub.config import Settings
 from scimhub.directory.models import DirectoryUser
 from scimhub.hub import Hub, build_hub
 from scimhub.provisioning.worker import Worker
 from scimhub.storage import migrate
-from scimhub.storage.db import make_engine
 
 #: The SCIM base path of each provider profile, as the real application spells it.
 PATHS = {"generic": "/scim/v2", "profitco": "/app/rest/platform/auth/scim/v2"}
@@ -37,24 +38,6 @@ FAST = {
 }
 
 
-@contextmanager
-def fresh_engine(backend: str, data_dir: Path) -> Iterator[Engine]:
-    """An empty, migrated hub database of ``backend``."""
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{data_dir / 'hub.db'}")
-        schema = None
-    else:
-        schema = f"eng_{uuid.uuid4().hex[:12]}"
-        engine = _pg_engine(schema)
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        if schema is not None:
-            _drop_pg_schema(schema)
-
-
 @dataclass
 class Bench:
     """One scenario: ``hub`` provisions application ``app`` into ``target``."""
@@ -63,6 +46,7 @@ class Bench:
     target: Tenant
     profile: str
     app: str
+    database: CliDatabase
     workers: list[Worker] = field(default_factory=list)
 
     # --- the directory ---------------------------------------------------------------
@@ -142,7 +126,9 @@ def bench(
 ) -> Iterator[Bench]:
     """A hub with an application activated against a fresh ``profile`` tenant."""
     target = make_tenant(engine, provider, profile)
-    with fresh_engine(backend, tmp_path) as hub_engine:
+    with fresh_database(backend, tmp_path) as database:
+        hub_engine = database.engine()
+        migrate.upgrade(hub_engine)
         config = Settings(data_dir=tmp_path, **(FAST | settings))
         hub = build_hub(config, hub_engine)
         label = f"app-{uuid.uuid4().hex[:6]}"
@@ -151,13 +137,10 @@ def bench(
         base_url = provider.url + PATHS[profile]
         hub.idm.configure(label, base_url=base_url, token=target.token, options=options)
         hub.idm.activate(label)
-        scenario = Bench(hub, target, profile, label)
+        scenario = Bench(hub, target, profile, label, database)
         try:
             yield scenario
         finally:
             scenario.stop()
             target.client.close()
-
-
-def direct_client(base: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            hub_engine.dispose()
