@@ -7,14 +7,21 @@ read up to a size limit and within a time budget, so a hostile or broken target 
 exhaust memory nor hold a worker. Every failure is translated once, here (``scim_errors``),
 into an :mod:`.outcomes` exception whose message holds no piece of the token.
 
+At most ``max_connections`` requests are in flight at once; other threads wait here, not in
+httpcore's queue: httpcore 1.0.x's sync pool, with requests queued for a full pool, may close
+an idle connection it has just handed to a waiting thread, under that thread's request
+(encode/httpcore#1110; seen here as "[Errno 9] Bad file descriptor" with 12 threads).
+
 Paths (RFC 7644 §3.2): ``POST /Users``, ``GET|PATCH|PUT|DELETE /Users/{id}`` and
 ``GET /Users?filter=…&startIndex=…&count=…``.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -63,6 +70,7 @@ class ScimConnector:
         self._timeout = timeout
         self._origin = urlsplit(self._base).netloc
         self._or_filters = True  # until the target refuses one
+        self._slots = threading.BoundedSemaphore(max_connections)
         self._client = httpx.Client(
             headers=_headers(token),
             timeout=timeout,
@@ -161,12 +169,25 @@ class ScimConnector:
         headers = _BODY_HEADERS if body is not None else None
         url = self._base + call.path
         try:
-            with self._client.stream(
-                call.method, url, params=params, content=content, headers=headers
-            ) as response:
+            with (
+                self._slot(),
+                self._client.stream(
+                    call.method, url, params=params, content=content, headers=headers
+                ) as response,
+            ):
                 return _read(response, self._timeout)
         except _URL_ERRORS as exc:
             raise transport_failure(call, exc, self._origin, self._timeout, self._token) from exc
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """One of the ``max_connections`` places for a request in flight."""
+        if not self._slots.acquire(timeout=self._timeout):
+            raise httpx.PoolTimeout("Every connection stayed busy")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def _ok(self, call: Call, answer: Answer) -> Answer:
         if 200 <= answer.status < 300:

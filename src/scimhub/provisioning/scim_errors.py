@@ -123,6 +123,9 @@ def transport_failure(
         return _failure(
             Transient, f"{call}: could not connect to {origin} within {timeout:g} s.", secret
         )
+    if isinstance(exc, httpx.PoolTimeout):
+        text = f"{call}: no connection to {origin} became free within {timeout:g} s."
+        return _failure(Transient, text, secret)
     if isinstance(exc, httpx.TimeoutException):
         return _failure(Transient, f"{call}: {origin} did not answer within {timeout:g} s.", secret)
     if (tls := tls_reason(exc)) is not None:

@@ -7,6 +7,7 @@ over real HTTP in tests/integration/provisioning/test_scim_connector.py.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -77,3 +78,24 @@ def test_a_token_that_cannot_travel_in_a_header_stops_the_application(token):
 def test_an_empty_remote_id_is_a_programming_error():
     with connector(lambda request: httpx.Response(500)) as c, pytest.raises(ValueError):
         c.get("")
+
+
+def test_requests_beyond_max_connections_wait_for_a_free_one_within_the_timeout():
+    release = threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        release.wait(5)
+        return httpx.Response(200, json={"id": "u1"})
+
+    with ScimConnector(
+        BASE, "token-1234", timeout=0.3, max_connections=1, transport=httpx.MockTransport(slow)
+    ) as c:
+        first = threading.Thread(target=c.get, args=("u1",))
+        first.start()
+        time.sleep(0.05)
+        with pytest.raises(Transient) as caught:
+            c.get("u2")
+        release.set()
+        first.join()
+        assert c.get("u3") is not None  # the place was given back
+    assert "no connection to target.example became free within 0.3 s" in caught.value.message

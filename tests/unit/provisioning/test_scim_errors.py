@@ -198,6 +198,7 @@ def _ssl_error(reason: str) -> ssl.SSLError:
     ("exc", "kind", "expected"),
     [
         (httpx.ConnectTimeout("slow"), Transient, "could not connect to h:1 within 2 s"),
+        (httpx.PoolTimeout("busy"), Transient, "no connection to h:1 became free within 2 s"),
         (httpx.ReadTimeout("slow"), Transient, "h:1 did not answer within 2 s"),
         (
             _caused(httpx.ConnectError("x"), ConnectionRefusedError()),
