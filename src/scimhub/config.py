@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     )
     max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
     worker_threads: int = Field(default=4, ge=1, le=64, description="Provisioning worker threads")
-    worker_batch_size: int = Field(default=25, ge=1, le=500, description="Links per claim")
+    worker_batch_size: int = Field(default=50, ge=1, le=500, description="Links per claim")
     worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between claims")
     provisioning_timeout_seconds: float = Field(default=10.0, gt=0, description="Per request")
     reconcile_interval_seconds: float = Field(

@@ -10,6 +10,7 @@ quarantine or a pause seen between two users stops the batch: the rest is releas
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,9 @@ __all__ = ["Batch", "load_items"]
 
 _LOOKUP_BATCH = 2  #: from this many users on, lookups go in one or-filter request
 _GIVE_UP_AFTER = 3  #: consecutive transient failures before the rest of the batch waits
+#: How often a batch re-reads whether its application is still active, not quarantined
+#: or paused: a deactivation stops the work within this much (plus the call in flight).
+RECHECK_SECONDS = 0.25
 
 
 @dataclass(slots=True)
@@ -49,6 +53,7 @@ class Batch:
     connector: Connector
     calls: Calls = field(default_factory=Calls)
     outcomes: list[Outcome] = field(default_factory=list)
+    checked: float = field(default_factory=time.monotonic)
 
     def run(self, links: Sequence[Link]) -> None:
         with read_tx(self.engine) as conn:
@@ -168,6 +173,9 @@ class Batch:
         )
 
     def _still_current(self) -> bool:
+        if time.monotonic() - self.checked < RECHECK_SECONDS:
+            return True
+        self.checked = time.monotonic()
         with read_tx(self.engine) as conn:
             return is_current(conn, self.target.app_id, self.target.generation)
 

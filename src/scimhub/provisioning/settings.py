@@ -12,7 +12,7 @@ __all__ = ["EngineSettings"]
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     threads: int = 4
-    batch_size: int = 25
+    batch_size: int = 50
     poll_seconds: float = 0.2
     timeout: float = 10.0
     lease_seconds: float = 60.0

@@ -106,6 +106,28 @@ def test_demo_seeds_users_and_groups_that_are_not_yet_bound(demo: Demo) -> None:
     assert idm["token_hint"] == "…" + demo.value("Provider SCIM key")[-4:]
 
 
+def test_binding_a_group_in_the_demo_provisions_its_users_into_the_provider(demo: Demo) -> None:
+    api = httpx.Client(headers={"Authorization": f"Bearer {demo.value('Hub API key')}"})
+    app = api.get(f"{demo.hub}/api/v1/applications/Profit.co (demo)").json()
+    bound = api.post(
+        f"{demo.hub}/api/v1/applications/{app['id']}/groups", json={"groups": ["Engineering"]}
+    )
+    assert bound.status_code == 200, bound.text
+    scim = httpx.Client(headers={"Authorization": f"Bearer {demo.value('Provider SCIM key')}"})
+    users_url = f"{demo.provider}/app/rest/platform/auth/scim/v2/Users"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = scim.get(users_url).json().get("Resources", [])
+        if len(found) == 3:
+            break
+        time.sleep(0.1)
+    names = sorted(u["userName"] for u in found)
+    assert names == ["ada@example.com", "grace@example.com", "linus@example.com"]
+    assert all(u["active"] for u in found)
+    log = api.get(f"{demo.hub}/api/v1/applications/{app['id']}/log", params={"action": "create"})
+    assert len(log.json()["items"]) == 3
+
+
 def test_demo_runs_again_on_the_same_data_with_fresh_keys(tmp_path: Path) -> None:
     first = start_demo(tmp_path)
     stop_demo(first)
