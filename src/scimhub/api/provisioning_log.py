@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from scimhub.provisioning.log import ACTIONS, STATUSES, ProvisioningLog
+from scimhub.provisioning.log import ACTIONS, STATUSES
 
 from .deps import HubDep
 from .shapes import After, Limit, Record
@@ -49,7 +49,5 @@ def list_log(
     limit: Limit = 50,
     after: After = None,
 ) -> LogPageOut:
-    page = ProvisioningLog(hub.engine).list(
-        ref, user=user, status=status, action=action, limit=limit, after=after
-    )
+    page = hub.log.list(ref, user=user, status=status, action=action, limit=limit, after=after)
     return LogPageOut.model_validate(page)

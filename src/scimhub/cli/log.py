@@ -6,7 +6,7 @@ import click
 
 from scimhub.applications.capabilities import printable
 from scimhub.hub import Hub
-from scimhub.provisioning.log import ACTIONS, STATUSES, LogEntry, ProvisioningLog
+from scimhub.provisioning.log import ACTIONS, STATUSES, LogEntry
 
 from .hubctx import pass_hub
 from .options import after_option, json_option, limit_option
@@ -37,9 +37,7 @@ def log(
     as_json: bool,
 ) -> None:
     """What provisioning sent to the application, and the outcome, newest first."""
-    page = ProvisioningLog(hub.engine).list(
-        app_ref, user=user, status=status, action=action, limit=limit, after=after
-    )
+    page = hub.log.list(app_ref, user=user, status=status, action=action, limit=limit, after=after)
     if as_json:
         echo_json({"items": page.items, "next_cursor": page.next_cursor})
         return
