@@ -37,7 +37,7 @@ def tls_reason(exc: BaseException) -> str | None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             return f"certificate verify failed ({cause.verify_message})"
         if isinstance(cause, ssl.SSLError):
-            return str(cause.reason or cause).lower().replace("_", " ")
+            return str(getattr(cause, "reason", None) or cause).lower().replace("_", " ")
     if "CERTIFICATE_VERIFY_FAILED" in str(exc):
         return "certificate verify failed"
     return None

@@ -184,6 +184,10 @@ def checked_mapping(entries: Sequence[Mapping], entry: CatalogEntry) -> tuple[Ma
     problems += _repeat_problems(targets) + _primary_problems(entries)
     if not any(t.key == ("", "username", "", "") for t in targets):
         problems.append("'userName' must be mapped: it identifies the user in the application")
+    if not any(m.source == "state" for m in entries):
+        problems.append(
+            "'state' must be mapped to 'active': it is how users are deprovisioned and reactivated"
+        )
     if problems:
         errors: list[dict[str, object]] = [{"detail": p} for p in problems]
         raise Invalid("The mapping is not valid: " + "; ".join(problems), errors=errors)

@@ -112,6 +112,8 @@ class Executor:
         return self._update(item, remote.id, current, desired)
 
     def _update(self, item: Item, remote_id: str, current: Values, desired: Values) -> Outcome:
+        # Only mapped targets are managed: one the admin unmapped is left as it is.
+        current = {k: v for k, v in current.items() if k in desired}
         operations = patch_operations(current, desired, self.target.mapping)
         if not operations:
             return self._done(item, remote_id, desired)

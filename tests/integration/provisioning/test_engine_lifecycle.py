@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from conftest import LiveServer
+from scimhub.applications.catalog import Mapping
 
 from .engine_support import ENTERPRISE, Bench, bench, wait_until
 
@@ -184,3 +185,30 @@ def test_the_running_worker_propagates_a_change_within_two_seconds(scenario: Ben
     wait_until(lambda: scenario.remote(ada.username), timeout=5)
     scenario.hub.users.edit(ada.id, job_title="Lead")
     wait_until(lambda: scenario.remote(ada.username)["title"] == "Lead", timeout=2)  # type: ignore[index]
+
+
+def test_an_edited_mapping_is_what_the_engine_sends_and_unmapped_targets_are_left_alone(
+    scenario: Bench,
+) -> None:
+    ada = scenario.user("ada", job_title="Engineer", department="R&D")
+    scenario.group(ada)
+    scenario.drain()
+    default = scenario.hub.mappings.get(scenario.app).entries
+    edited = [m for m in default if m.target != "title"]
+    edited = [
+        Mapping(m.source, m.target, m.note, m.primary)
+        if m.source != "department"
+        else Mapping("jobTitle", m.target)
+        for m in edited
+    ]
+    scenario.hub.mappings.set(scenario.app, edited)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None
+    assert remote[ENTERPRISE]["department"] == "Engineer", "now fed from the job title"
+    assert remote["title"] == "Engineer", "no longer mapped: left as it was"
+    scenario.hub.users.edit(ada.id, job_title="Lead", department="Ops")
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote[ENTERPRISE]["department"] == "Lead"  # type: ignore[index]
+    assert remote["title"] == "Engineer"  # type: ignore[index]

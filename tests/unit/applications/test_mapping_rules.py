@@ -18,7 +18,7 @@ from scimhub.applications.mapping_rules import (
 from scimhub.problems import Invalid
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-BASE = (Mapping("username", "userName"),)
+BASE = (Mapping("username", "userName"), Mapping("state", "active"))
 
 
 def problems_of(*entries: Mapping) -> str:
