@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -27,14 +29,30 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)."""
-    with _values_refused(), engine.connect() as conn:
+    """A write transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE).
+
+    SQLite has one writer. Its busy handler waits for the lock by sleeping in growing steps
+    (up to 100 ms each), so threads of one process first queue on a lock of their own: the
+    next writer starts the moment the previous one commits.
+    """
+    with _writer_turn(engine), _values_refused(), engine.connect() as conn:
         conn.info["write"] = True
         try:
             with conn.begin():
                 yield conn
         finally:
             conn.info["write"] = False
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_turn(engine: Engine) -> AbstractContextManager[object]:
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(engine, threading.RLock())
 
 
 @contextmanager
