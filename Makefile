@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check bench bench-hub clean
+.PHONY: install run test check bench bench-hub bench-provisioning clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,9 @@ bench: $(STAMP)
 
 bench-hub: $(STAMP)
 	$(PY) bench/hub_bench.py
+
+bench-provisioning: $(STAMP)
+	$(PY) bench/provisioning_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
