@@ -259,6 +259,14 @@ USER_CASES = [
     ('userName lt "c"', {BJ}),
     ('userName le "JSMITH"', {BJ, JS}),
     ('urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"', {JS}),
+    # a chain of eq on one attribute is one IN: same results, case rules kept
+    ('userName eq "BJensen" or userName eq "jsmith" or USERNAME eq "nobody"', {BJ, JS}),
+    ('userName eq "x" or userName eq "y"', set()),
+    ('userName eq "bjensen" or externalId eq "bj-001"', {BJ, JS}),
+    ('userName eq "bjensen" or userName sw "JS"', {BJ, JS}),
+    ('externalId eq "BJ-001" or externalId eq "bj-001" or externalId eq "Bj-001"', {BJ, JS}),
+    ('externalId eq "bj-001" or externalId eq "BJ-00"', {JS}),
+    ('name.familyName eq "JENSEN" or name.familyName eq "nobody"', {BJ}),
     # id / externalId: caseExact=true
     ('id eq "u-bjensen"', {BJ}),
     ('id eq "U-BJENSEN"', set()),

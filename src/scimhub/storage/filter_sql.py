@@ -34,7 +34,7 @@ from scimhub.scim.path import AttrPath, Resolved
 from scimhub.scim.schema import Attribute, ResourceType
 
 from .filter_columns import element_scope, row_term
-from .filter_terms import Term, compare, negate, present, sort_expr
+from .filter_terms import Term, compare, equals_any, negate, present, sort_expr
 
 __all__ = ["compile_filter", "sort_key"]
 
@@ -81,6 +81,30 @@ def _with_sub(r: Resolved, sub: Attribute | None) -> Resolved:
     return Resolved(r.schema, r.attribute, sub, r.extension)
 
 
+def _disjuncts(f: Filter) -> Iterator[Filter]:
+    """The operands of a chain of ``or`` (left-nested by the parser), in order."""
+    stack = [f]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Or):
+            stack += [node.right, node.left]
+        else:
+            yield node
+
+
+def _same_eq_path(parts: list[Filter]) -> AttrPath | None:
+    """The path when every part is ``path eq "<string>"`` on one and the same path."""
+    first = parts[0]
+    if not isinstance(first, Compare):
+        return None
+    for part in parts:
+        if not (isinstance(part, Compare) and part.op == "eq" and isinstance(part.value, str)):
+            return None
+        if str(part.path).lower() != str(first.path).lower():
+            return None
+    return first.path
+
+
 def _identity(cond: Condition) -> Condition:
     return cond
 
@@ -106,12 +130,25 @@ class _Compiler:
         if isinstance(f, And):
             return and_(self.node(f.left), self.node(f.right))
         if isinstance(f, Or):
-            return or_(self.node(f.left), self.node(f.right))
+            return self.disjunction(list(_disjuncts(f)))
         if isinstance(f, Not):
             return negate(self.node(f.expr))
         if isinstance(f, ValuePath):
             return self.value_path(f)
         return self.attr_exp(f)
+
+    def disjunction(self, parts: list[Filter]) -> Condition:
+        """``a eq "x" or a eq "y" …`` on one single-valued string attribute becomes one
+        ``IN`` (bulk lookups by userName: one index probe per value, one short statement)."""
+        path = _same_eq_path(parts)
+        if path is not None:
+            r = resolve_filter_path(self.rtype, path)
+            attr = r.attribute
+            if attr is not None and not attr.multi_valued and not attr.is_complex:
+                term = row_term(r, self.dialect)
+                if term.kind == "string":
+                    return equals_any(term, [str(p.value) for p in parts])  # type: ignore[union-attr]
+        return or_(*(self.node(part) for part in parts))
 
     def attr_exp(self, f: Compare | Present) -> Condition:
         r = resolve_filter_path(self.rtype, f.path)

@@ -125,6 +125,15 @@ def parse_datetime(value: Value) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def equals_any(term: Term, texts: list[str]) -> Condition:
+    """``term eq t1 or term eq t2 …`` on a string term as one ``IN`` (an index probe each)."""
+    if term.case_exact:
+        return term.expr.in_(texts)
+    if term.lowered:
+        return term.expr.in_(sorted({t.lower() for t in texts}))
+    return func.lower(term.expr).in_(sorted({t.lower() for t in texts}))
+
+
 def _compare_string(term: Term, op: str, text: str) -> Condition:
     if op in _ORDERING:
         lhs, rhs = _sides(term, text)
