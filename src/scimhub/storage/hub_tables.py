@@ -33,6 +33,12 @@ class UtcTimestamp(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Stored as UTC: SQLite keeps no offset, so another zone would be read back wrong."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None or value.tzinfo is not None:
             return value
