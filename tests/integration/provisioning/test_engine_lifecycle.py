@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from conftest import LiveServer
 from scimhub.applications.catalog import Mapping
+from scimhub.storage.hub_tables import idm_integrations
+from scimhub.storage.transactions import write_tx
 
 from .engine_support import ENTERPRISE, Bench, bench, wait_until
 
@@ -212,3 +214,73 @@ def test_an_edited_mapping_is_what_the_engine_sends_and_unmapped_targets_are_lef
     remote = scenario.remote(ada.username)
     assert remote[ENTERPRISE]["department"] == "Lead"  # type: ignore[index]
     assert remote["title"] == "Engineer"  # type: ignore[index]
+
+
+def test_a_full_reconcile_repairs_drift_made_inside_the_application(scenario: Bench) -> None:
+    ada = scenario.user("ada", job_title="Engineer")
+    bob = scenario.user("bob")
+    scenario.group(ada, bob)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "Changed in the app"}],
+    }
+    assert scenario.target.client.patch(f"/Users/{remote['id']}", json=patch).status_code == 200
+    bob_id = scenario.remote(bob.username)["id"]  # type: ignore[index]
+    assert scenario.target.client.patch(
+        f"/Users/{bob_id}",
+        json=patch | {"Operations": [{"op": "replace", "path": "active", "value": False}]},
+    ).is_success
+    scenario.drain()
+    assert scenario.remote(ada.username)["title"] == "Changed in the app"  # type: ignore[index]
+    scenario.hub.provisioning.reconcile(scenario.app)
+    scenario.drain()
+    assert scenario.remote(ada.username)["title"] == "Engineer"  # type: ignore[index]
+    assert scenario.remote(bob.username)["active"] is True  # type: ignore[index]
+
+
+def test_the_worker_reconciles_each_application_on_its_interval(
+    backend: str, tmp_path: Path, engine: Engine, provider: LiveServer
+) -> None:
+    with bench(backend, tmp_path, engine, provider, "generic", reconcile_interval_seconds=1) as s:
+        ada = s.user("ada", job_title="Engineer")
+        s.group(ada)
+        s.start()
+        remote = wait_until(lambda: s.remote(ada.username))
+        patch = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": "Drifted"}],
+        }
+        assert s.target.client.patch(f"/Users/{remote['id']}", json=patch).status_code == 200
+        wait_until(lambda: s.remote(ada.username)["title"] == "Engineer", timeout=10)  # type: ignore[index]
+        assert s.hub.provisioning.status(s.app).last_reconcile is not None
+
+
+def test_a_target_without_patch_is_updated_with_put_keeping_what_is_not_mapped(
+    backend: str, tmp_path: Path, engine: Engine, provider: LiveServer
+) -> None:
+    with bench(backend, tmp_path, engine, provider, "generic") as s:
+        with write_tx(s.hub.engine) as conn:  # as if its /ServiceProviderConfig said so
+            no_patch = {"patch": False, "filter": True, "source": "ServiceProviderConfig"}
+            conn.execute(update(idm_integrations).values(capabilities=no_patch))
+        ada = s.user("ada", job_title="Engineer")
+        s.group(ada)
+        s.drain()
+        remote = s.remote(ada.username)
+        assert remote is not None
+        extra = {"op": "replace", "path": "nickName", "value": "Countess"}
+        s.target.client.patch(
+            f"/Users/{remote['id']}",
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [extra],
+            },
+        )
+        s.hub.users.edit(ada.id, job_title="Lead")
+        s.drain()
+        after = s.remote(ada.username)
+        assert after["title"] == "Lead" and after["nickName"] == "Countess"  # type: ignore[index]
+        summaries = [e.summary for e in s.log(user=ada.username, action="update")]
+        assert summaries and summaries[0].startswith("PUT /Users/")
