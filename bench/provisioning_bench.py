@@ -204,18 +204,19 @@ def _remote_ids(hub: Hub) -> dict[int, str]:
 
 
 def work_of_one_change(hub: Hub, n: int) -> dict[str, int]:
-    """One edit and one synchronous engine pass: statements, requests, (PG) rows and scans."""
+    """One edit (with its dirty mark) and one synchronous engine pass: SQL statements,
+    requests to the target, and on PostgreSQL the rows read and sequential scans."""
     statements = [0]
 
     def count(*_: Any) -> None:
         statements[0] += 1
 
     worker = hub.worker()
-    hub.users.edit(f"user{random.randrange(n):06d}@example.com", job_title=uuid.uuid4().hex)
     before_log = _log_count(hub)
     before = _pg_reads(hub.engine)
     event.listen(hub.engine, "before_cursor_execute", count)
     try:
+        hub.users.edit(f"user{random.randrange(n):06d}@example.com", job_title=uuid.uuid4().hex)
         worker.run_once()
     finally:
         event.remove(hub.engine, "before_cursor_execute", count)
@@ -224,7 +225,9 @@ def work_of_one_change(hub: Hub, n: int) -> dict[str, int]:
     work = {"sql statements": statements[0], "target requests": _log_count(hub) - before_log}
     if before is not None and after is not None:
         work["rows read (PG)"] = after[0] - before[0]
-        work["sequential scans (PG)"] = after[1] - before[1]
+        scanned = {t: n - before[1].get(t, 0) for t, n in after[1].items()}
+        work["sequential scans (PG)"] = sum(scanned.values())
+        print("  sequential scans by table:", {t: n for t, n in scanned.items() if n})
     return work
 
 
@@ -233,21 +236,23 @@ def _log_count(hub: Hub) -> int:
         return int(conn.execute(select(func.count()).select_from(provisioning_log)).scalar_one())
 
 
-def _pg_reads(engine: Engine) -> tuple[int, int] | None:
+def _pg_reads(engine: Engine) -> tuple[int, dict[str, int]] | None:
+    """Rows read and sequential scans so far in this schema (PostgreSQL's statistics).
+
+    Backends flush their counters when they end, so the pool is closed first."""
     if engine.dialect.name != "postgresql":
         return None
+    engine.dispose()
+    time.sleep(0.5)
     query = text(
-        "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0), "
-        "coalesce(sum(seq_scan), 0) FROM pg_stat_user_tables WHERE schemaname = current_schema()"
+        "SELECT relname, seq_tup_read + coalesce(idx_tup_fetch, 0), seq_scan "
+        "FROM pg_stat_user_tables WHERE schemaname = current_schema()"
     )
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_stat_force_next_flush()"))
-        conn.commit()
-    time.sleep(0.05)
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-        reads, scans = conn.execute(query).one()
-    return int(reads), int(scans)
+        rows = conn.execute(query).all()
+    engine.dispose()
+    time.sleep(0.5)
+    return sum(int(r[1]) for r in rows), {r[0]: int(r[2]) for r in rows}
 
 
 def run(database: str, opts: argparse.Namespace) -> None:
