@@ -10,10 +10,8 @@ from sqlalchemy import Engine
 
 from conftest import LiveServer, Tenant, make_tenant
 
+from .engine_support import PATHS
 from .faulty import FaultyProxy
-
-#: The SCIM base path each provider profile is reached on, as its real application has it.
-BASE_PATHS = {"generic": "/scim/v2", "profitco": "/app/rest/platform/auth/scim/v2"}
 
 
 class FaultyTarget(NamedTuple):
@@ -23,6 +21,7 @@ class FaultyTarget(NamedTuple):
     base_url: str
     token: str
     direct: Tenant
+    profile: str
 
 
 @pytest.fixture
@@ -32,8 +31,8 @@ def faulty(engine: Engine, provider: LiveServer) -> Iterator[Callable[..., Fault
 
     def make(profile: str = "generic") -> FaultyTarget:
         tenant = make_tenant(engine, provider, profile)
-        proxy = FaultyProxy(provider.url, prefix=BASE_PATHS[profile])
-        made.append(FaultyTarget(proxy, proxy.url, tenant.token, tenant))
+        proxy = FaultyProxy(provider.url, prefix=PATHS[profile])
+        made.append(FaultyTarget(proxy, proxy.url, tenant.token, tenant, profile))
         return made[-1]
 
     yield make
@@ -42,7 +41,7 @@ def faulty(engine: Engine, provider: LiveServer) -> Iterator[Callable[..., Fault
         target.direct.client.close()
 
 
-@pytest.fixture(params=sorted(BASE_PATHS))
+@pytest.fixture(params=sorted(PATHS))
 def faulty_target(
     request: pytest.FixtureRequest, faulty: Callable[..., FaultyTarget]
 ) -> FaultyTarget:
