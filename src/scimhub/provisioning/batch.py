@@ -24,7 +24,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 
 from .calls import Calls, Subject, status_of
 from .connector import Connector, Remote
-from .control import QUARANTINED, hold, set_state
+from .control import QUARANTINED, Pauses, hold, set_state
 from .executor import LOOK_UP, Executor, Item
 from .guard import check_guard
 from .links import Link, Outcome, record, release
@@ -54,6 +54,7 @@ class Batch:
     calls: Calls = field(default_factory=Calls)
     outcomes: list[Outcome] = field(default_factory=list)
     checked: float = field(default_factory=time.monotonic)
+    pauses: Pauses = field(default_factory=Pauses)  #: shared by a worker's threads
 
     def run(self, links: Sequence[Link]) -> None:
         with read_tx(self.engine) as conn:
@@ -102,14 +103,14 @@ class Batch:
     def _stop_if_app_level(self, exc: RemoteFailure) -> None:
         """A stop quarantines the application, a 429 holds it: either ends the batch."""
         if isinstance(exc, Stop):
+            self.pauses.pause(self.target.app_id, RECHECK_SECONDS * 4)
             self._quarantine(exc)
             raise _Stopped from exc
         if isinstance(exc, RateLimited):
-            at = now_utc() + timedelta(
-                seconds=min(exc.retry_after or 1.0, self.settings.backoff_cap)
-            )
+            seconds = min(exc.retry_after or 1.0, self.settings.backoff_cap)
+            self.pauses.pause(self.target.app_id, seconds)
             with write_tx(self.engine) as conn:
-                hold(conn, self.target.app_id, at)
+                hold(conn, self.target.app_id, now_utc() + timedelta(seconds=seconds))
             raise _Stopped from exc
 
     # --- lookups in bulk ---------------------------------------------------------------
@@ -173,6 +174,8 @@ class Batch:
         )
 
     def _still_current(self) -> bool:
+        if self.pauses.paused(self.target.app_id):
+            return False
         if time.monotonic() - self.checked < RECHECK_SECONDS:
             return True
         self.checked = time.monotonic()

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +26,7 @@ __all__ = [
     "QUARANTINED",
     "RUNNING",
     "EngineState",
+    "Pauses",
     "engine_state",
     "hold",
     "schedule_reconcile",
@@ -45,6 +48,25 @@ class EngineState:
 
 
 _IDLE = EngineState(RUNNING, None, None, None, 0, None, None)
+
+
+class Pauses:
+    """This process's own, instant word that an application must be left alone for a while
+    (a 429's Retry-After, a quarantine): its other threads stop between two users without
+    waiting for their next look at the database. Other processes learn it from the
+    database (``hold_until``, ``state``) within a batch's re-check interval."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until: dict[str, float] = {}
+
+    def pause(self, app_id: str, seconds: float) -> None:
+        with self._lock:
+            self._until[app_id] = max(self._until.get(app_id, 0.0), time.monotonic() + seconds)
+
+    def paused(self, app_id: str) -> bool:
+        with self._lock:
+            return self._until.get(app_id, 0.0) > time.monotonic()
 
 
 def engine_state(conn: Connection, app_id: str) -> EngineState:

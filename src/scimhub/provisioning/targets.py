@@ -15,6 +15,7 @@ from scimhub.applications.secrets import SecretBox
 from scimhub.storage.hub_tables import applications
 from scimhub.storage.hub_tables import idm_integrations as idm
 from scimhub.storage.provisioning_tables import provisioning_apps as apps_state
+from scimhub.storage.resources import now_utc
 
 from .control import RUNNING
 from .scope import ACTIVE
@@ -63,14 +64,16 @@ def _running(now: datetime) -> Any:
 
 
 def is_current(conn: Connection, app_id: str, generation: int) -> bool:
-    """Still active under the same generation, and not quarantined or paused meanwhile."""
+    """Still active under the same generation, and not quarantined, paused or held."""
     query = (
-        select(idm.c.generation, apps_state.c.state)
+        select(idm.c.generation, apps_state.c.state, apps_state.c.hold_until)
         .outerjoin(apps_state, apps_state.c.app_id == idm.c.app_id)
         .where(idm.c.app_id == app_id, idm.c.status == ACTIVE)
     )
     row = conn.execute(query).first()
-    return row is not None and row.generation == generation and row.state in (None, RUNNING)
+    if row is None or row.generation != generation or row.state not in (None, RUNNING):
+        return False
+    return row.hold_until is None or row.hold_until <= now_utc()
 
 
 def load_target(conn: Connection, app_id: str, box: SecretBox) -> Target | None:

@@ -25,7 +25,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 
 from .batch import Batch
 from .calls import Calls
-from .control import schedule_reconcile
+from .control import Pauses, schedule_reconcile
 from .links import claim, renew
 from .log import ProvisioningLog
 from .marks import full_reconcile
@@ -47,6 +47,7 @@ class Worker:
         self.settings = settings
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.pool = ConnectorPool(settings.timeout, settings.threads)
+        self.pauses = Pauses()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -70,7 +71,7 @@ class Worker:
         with read_tx(self.engine) as conn:
             app_ids = runnable_app_ids(conn, now_utc())
         random.shuffle(app_ids)  # threads spread over applications
-        return sum(self._run_app(app_id) for app_id in app_ids)
+        return sum(self._run_app(a) for a in app_ids if not self.pauses.paused(a))
 
     def _run_app(self, app_id: str) -> int:
         s = self.settings
@@ -83,7 +84,8 @@ class Worker:
             return 0
         if target is None:  # deactivated between the two reads: the claim just expires
             return 0
-        Batch(self.engine, s, target, self.pool.get(target), Calls()).run(links)
+        batch = Batch(self.engine, s, target, self.pool.get(target), Calls(), pauses=self.pauses)
+        batch.run(links)
         return len(links)
 
     def _loop(self) -> None:

@@ -126,6 +126,26 @@ def bench(
 ) -> Iterator[Bench]:
     """A hub with an application activated against a fresh ``profile`` tenant."""
     target = make_tenant(engine, provider, profile)
+    base_url = provider.url + PATHS[profile]
+    try:
+        with bench_for(backend, tmp_path, target, base_url, profile, options, **settings) as made:
+            yield made
+    finally:
+        target.client.close()
+
+
+@contextmanager
+def bench_for(
+    backend: str,
+    tmp_path: Path,
+    target: Tenant,
+    base_url: str,
+    profile: str,
+    options: dict[str, bool] | None = None,
+    **settings: Any,
+) -> Iterator[Bench]:
+    """A hub with an application activated against ``base_url`` (``target``'s tenant, maybe
+    through a proxy), on a fresh database of ``backend``."""
     with fresh_database(backend, tmp_path) as database:
         hub_engine = database.engine()
         migrate.upgrade(hub_engine)
@@ -134,7 +154,6 @@ def bench(
         label = f"app-{uuid.uuid4().hex[:6]}"
         catalog = "profitco" if profile == "profitco" else "scim2"
         hub.applications.create(catalog_key=catalog, label=label)
-        base_url = provider.url + PATHS[profile]
         hub.idm.configure(label, base_url=base_url, token=target.token, options=options)
         hub.idm.activate(label)
         scenario = Bench(hub, target, profile, label, database)
@@ -142,5 +161,4 @@ def bench(
             yield scenario
         finally:
             scenario.stop()
-            target.client.close()
             hub_engine.dispose()

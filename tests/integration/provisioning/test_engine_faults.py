@@ -15,51 +15,30 @@ from __future__ import annotations
 
 import itertools
 import json
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from integration.hub.cli_support import fresh_database
-from scimhub.config import Settings
 from scimhub.directory.models import DirectoryUser
-from scimhub.hub import build_hub
 from scimhub.provisioning.links import Link, load_link
-from scimhub.storage import migrate
 from scimhub.storage.transactions import read_tx
 
 from ..helpers import ERROR
 from .conftest import FaultyTarget
-from .engine_support import FAST, Bench, wait_until
+from .engine_support import Bench, bench_for, wait_until
 from .faulty import Fault, FaultyProxy, Request
 
 TIMEOUT = 0.5  #: the engine's per-request timeout in these tests; hangs last longer
 
 
-@contextmanager
 def proxied_bench(
     backend: str, tmp_path: Path, target: FaultyTarget, **settings: Any
-) -> Iterator[Bench]:
+) -> AbstractContextManager[Bench]:
     """`engine_support.bench`, with the application activated against the proxy's URL."""
-    with fresh_database(backend, tmp_path) as database:
-        hub_engine = database.engine()
-        migrate.upgrade(hub_engine)
-        config = Settings(data_dir=tmp_path, **(FAST | settings))
-        hub = build_hub(config, hub_engine)
-        label = f"app-{uuid.uuid4().hex[:6]}"
-        catalog = "profitco" if target.profile == "profitco" else "scim2"
-        hub.applications.create(catalog_key=catalog, label=label)
-        hub.idm.configure(label, base_url=target.base_url, token=target.token)
-        hub.idm.activate(label)
-        scenario = Bench(hub, target.direct, target.profile, label, database)
-        try:
-            yield scenario
-        finally:
-            scenario.stop()
-            hub_engine.dispose()
+    return bench_for(backend, tmp_path, target.direct, target.base_url, target.profile, **settings)
 
 
 @pytest.fixture
@@ -140,15 +119,6 @@ def test_a_429_with_retry_after_holds_the_application_then_it_converges(
             assert quiet >= 0.9, f"a request {quiet:.2f} s into a 1 s Retry-After"
 
 
-HOLD_IGNORED = (
-    "engine bug: a 429 holds the application in the database (control.hold), but batches "
-    "already claimed by the worker's other threads go on sending: Batch._still_current "
-    "(targets.is_current) ignores hold_until, so each in-flight batch finishes its users "
-    "during the Retry-After"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=HOLD_IGNORED)
 def test_a_429_holds_every_worker_thread_not_only_the_one_that_met_it(
     backend: str, tmp_path: Path, faulty_target: FaultyTarget
 ) -> None:
