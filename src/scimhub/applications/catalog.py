@@ -130,7 +130,7 @@ GENERIC_SCIM = CatalogEntry(
     mapping=_PROFITCO_MAPPING,
     options=(
         Option("delete_users", "Delete users that leave scope (otherwise deactivate)", False),
-        Option("push_groups", "Push bound user groups as SCIM groups", False),
+        Option("push_groups", "Push bound user groups as SCIM groups (not available yet)", False),
     ),
     keywords=("scim", "generic", "custom", "rfc 7644"),
     notes=("Capabilities are read from the target's /ServiceProviderConfig when it serves one.",),

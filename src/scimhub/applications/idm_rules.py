@@ -53,7 +53,17 @@ def checked_options(
             raise Invalid(f"{entry.name} has no option '{key}'" + _no_option_hint(entry, key))
         if not isinstance(value, bool):
             raise Invalid(f"The option '{key}' must be true or false")
+        if key == "push_groups" and value:
+            raise Invalid(NO_GROUP_PUSH)
     return {**entry.default_options(), **current, **options}
+
+
+#: Group push is not built yet: the option exists (default off) but cannot be turned on,
+#: so nobody believes groups are being sent.
+NO_GROUP_PUSH = (
+    "Pushing groups is not available yet: the members of bound groups are provisioned as "
+    "users, but the groups themselves are not sent to the application"
+)
 
 
 def _no_option_hint(entry: CatalogEntry, key: str) -> str:

@@ -379,9 +379,12 @@ def test_generic_options_are_accepted(api):
     app = new_app(api)
     response = api.put(
         f"/applications/{app['id']}/idm",
-        json={"options": {"delete_users": True, "push_groups": True}},
+        json={"options": {"delete_users": True, "push_groups": False}},
     )
-    assert response.json()["options"] == {"delete_users": True, "push_groups": True}
+    assert response.json()["options"] == {"delete_users": True, "push_groups": False}
+    refused = api.put(f"/applications/{app['id']}/idm", json={"options": {"push_groups": True}})
+    assert refused.status_code == 422
+    assert "Pushing groups is not available yet" in refused.json()["detail"]
 
 
 def test_the_token_is_write_only_and_shown_by_its_last_four_characters(api):

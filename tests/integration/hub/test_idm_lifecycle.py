@@ -350,12 +350,13 @@ def test_a_generic_application_has_no_regions(hub):
         hub.idm.configure(new_app(hub).id, region="eu")
 
 
-def test_generic_options_delete_users_and_push_groups_are_accepted(hub):
+def test_generic_option_delete_users_is_accepted_and_group_push_refused_for_now(hub):
     app = new_app(hub)
     status = hub.idm.configure(app.id, options={"delete_users": True})
     assert status.options == {"delete_users": True, "push_groups": False}
-    status = hub.idm.configure(app.id, options={"push_groups": True})
-    assert status.options == {"delete_users": True, "push_groups": True}
+    with pytest.raises(Invalid, match="Pushing groups is not available yet"):
+        hub.idm.configure(app.id, options={"push_groups": True})
+    assert hub.idm.get(app.id).options == {"delete_users": True, "push_groups": False}
 
 
 @pytest.mark.parametrize(
