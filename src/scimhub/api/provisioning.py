@@ -121,4 +121,3 @@ def dry_run(hub: HubDep, ref: str) -> PlanOut:
     hub.provisioning.dry_run(ref, planned)
     shown = [StepOut.model_validate(s) for s in steps]
     return PlanOut(steps=shown, counts=counts, truncated=sum(counts.values()) > len(steps))
-
