@@ -2,7 +2,11 @@
 propagation latency of one change as the directory grows.
 
 The provider runs as its own process (`scimhub provider serve`, its own SQLite file), as a
-real application would. The hub (its database SQLite or PostgreSQL) runs in this process.
+real application would, pinned to CPU 0; the hub (its database SQLite or PostgreSQL) and
+the raw client run in this process, pinned to CPU 1 (as bench/provider_bench.py pins its
+server and load generator), so that neither side takes the other's CPU and the figures
+compare the engine's client with a plain client, not their CPU appetite (`--no-pin` to
+share the CPUs; PostgreSQL's own processes are never pinned).
 
   raw         N users POSTed straight to the provider by T keep-alive client threads
               (the same body the engine sends): the provider's raw create rate.
@@ -22,6 +26,7 @@ real application would. The hub (its database SQLite or PostgreSQL) runs in this
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import socket
@@ -38,6 +43,7 @@ from typing import Any
 
 import httpx
 from hub_bench import _analyze, _drop, _engine, _row
+from provider_bench import descendants
 from sqlalchemy import Engine, event, func, insert, select, text
 
 from scimhub.applications.catalog import PROFITCO
@@ -54,6 +60,16 @@ from scimhub.storage.resources import now_utc
 from scimhub.storage.tenants import TenantStore
 
 HOST = "127.0.0.1"
+PROVIDER_CPU, HUB_CPU = 0, 1
+PINNED = (os.cpu_count() or 1) >= 2
+
+
+def pin(pid: int, cpu: int) -> None:
+    """Every thread of ``pid`` and of its child processes onto ``cpu``."""
+    for process in descendants(pid):
+        for task in Path(f"/proc/{process}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(task.name), {cpu})
 
 
 def free_port() -> int:
@@ -85,6 +101,8 @@ def provider(tmp: Path, port: int) -> Iterator[Target]:
     engine.dispose()
     os.environ["SCIMHUB_DATA_DIR"] = str(data)  # the child's settings
     child = start_provider(HOST, port)
+    if PINNED:
+        pin(child.pid, PROVIDER_CPU)
     try:
         yield Target(f"http://{HOST}:{port}{PROFITCO_PATH}", *tokens)
     finally:
@@ -311,7 +329,13 @@ def main() -> None:
     )
     parser.add_argument("--changes", type=int, default=40, help="changes timed per directory size")
     parser.add_argument("--port", type=int, default=0, help="the provider's (default: free)")
+    parser.add_argument("--no-pin", action="store_true", help="let both sides share the CPUs")
     opts = parser.parse_args()
+    global PINNED  # noqa: PLW0603  (one switch for the whole run)
+    PINNED = PINNED and not opts.no_pin
+    if PINNED:
+        os.sched_setaffinity(0, {HUB_CPU})  # threads started from now on inherit it
+    print(f"CPU pinning: {'provider on 0, hub and raw client on 1' if PINNED else 'off'}")
     for database in opts.databases.split(","):
         run(database, opts)
 

@@ -40,33 +40,45 @@ def _is_word(token: str) -> bool:
     return not token.isspace() and token[0] not in '"()[]'
 
 
-def _previous(tokens: list[str], i: int) -> str:
-    return next((t for t in reversed(tokens[:i]) if not t.isspace()), "")
-
-
 def _following(tokens: list[str], i: int) -> tuple[str, int]:
     j = next((j for j in range(i + 1, len(tokens)) if not tokens[j].isspace()), len(tokens))
     return (tokens[j] if j < len(tokens) else ""), j
 
 
 def _quote_bare_values(tokens: list[str]) -> list[str]:
-    out = list(tokens)
+    out, previous = list(tokens), ""  # the last token that is not white space
     for i, token in enumerate(tokens):
+        if token.isspace():
+            continue
         bare = _is_word(token) and token.lower() not in _KEYWORDS and not _NUMBER.match(token)
-        if bare and _previous(tokens, i).lower() in COMPARE_OPS:
+        if bare and previous.lower() in COMPARE_OPS:
             out[i] = json.dumps(token)
+        previous = token
     return out
 
 
 def _qualify_names(tokens: list[str], rtype: ResourceType) -> list[str]:
     out, depth = list(tokens), 0
+    following = _next_words(tokens)
     for i, token in enumerate(tokens):
         depth += {"[": 1, "]": -1}.get(token, 0)
-        after, _ = _following(tokens, i)
-        is_path = after == "[" or after.lower() in COMPARE_OPS or after.lower() == "pr"
-        if depth == 0 and _is_word(token) and is_path:
+        if depth or not _is_word(token):
+            continue
+        after = following[i].lower()
+        if after == "[" or after in COMPARE_OPS or after == "pr":
             out[i] = qualify_path(token, rtype)
     return out
+
+
+def _next_words(tokens: list[str]) -> list[str]:
+    """For each position, the next token that is not white space ("" at the end): one
+    backward pass, so long filters (50 times ``userName eq "a" or``) stay linear."""
+    following, upcoming = [""] * len(tokens), ""
+    for i in range(len(tokens) - 1, -1, -1):
+        following[i] = upcoming
+        if not tokens[i].isspace():
+            upcoming = tokens[i]
+    return following
 
 
 def _fold_value_path_subs(tokens: list[str]) -> list[str]:
