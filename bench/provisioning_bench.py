@@ -325,7 +325,7 @@ def main() -> None:
     parser.add_argument("--directory", type=int, default=100_000, help="directory size at the end")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
-        "--threads", type=int, default=4, help="worker threads = raw client threads"
+        "--threads", type=int, default=6, help="worker threads = raw client threads"
     )
     parser.add_argument("--changes", type=int, default=40, help="changes timed per directory size")
     parser.add_argument("--port", type=int, default=0, help="the provider's (default: free)")

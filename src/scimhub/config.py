@@ -32,7 +32,7 @@ class Settings(BaseSettings):
         default=10.0, description="How long activation waits for the target's answer"
     )
     max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
-    worker_threads: int = Field(default=4, ge=1, le=64, description="Provisioning worker threads")
+    worker_threads: int = Field(default=6, ge=1, le=64, description="Provisioning worker threads")
     worker_batch_size: int = Field(default=50, ge=1, le=500, description="Links per claim")
     worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between claims")
     provisioning_timeout_seconds: float = Field(default=10.0, gt=0, description="Per request")

@@ -11,7 +11,7 @@ __all__ = ["EngineSettings"]
 
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
-    threads: int = 4
+    threads: int = 6
     batch_size: int = 50
     poll_seconds: float = 0.2
     timeout: float = 10.0
