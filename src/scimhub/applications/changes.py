@@ -18,15 +18,20 @@ class ScopeSink(Protocol):
     def bindings_changed(self, conn: Connection, app_id: str, group_ids: Collection[str]) -> None:
         """Groups were bound to or unbound from the application."""
 
-    def integration_changed(self, conn: Connection, app_id: str) -> None:
-        """The IdM integration was activated, deactivated or reconfigured."""
+    def integration_changed(
+        self, conn: Connection, app_id: str, *, activated: bool = False
+    ) -> None:
+        """The IdM integration was reconfigured or deactivated, or (``activated``) has just
+        been activated."""
 
 
 class _NoScopeChanges:
     def bindings_changed(self, conn: Connection, app_id: str, group_ids: Collection[str]) -> None:
         return None
 
-    def integration_changed(self, conn: Connection, app_id: str) -> None:
+    def integration_changed(
+        self, conn: Connection, app_id: str, *, activated: bool = False
+    ) -> None:
         return None
 
 

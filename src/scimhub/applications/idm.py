@@ -188,7 +188,9 @@ class IdmIntegrations:
         if token is not None:
             values |= self._token_change(token)
         if options is not None:
-            values["options"] = checked_options(entry, current.options, options)
+            chosen = checked_options(entry, current.options, options)
+            if chosen != current.options:
+                values["options"] = chosen
         if current.state is IdmState.ACTIVE:
             refuse_live_change(current, values)
         return values
@@ -228,7 +230,7 @@ class IdmIntegrations:
                 .values(**values)
             )
             if "activated_at" in values:  # the sink sees the integration as it now is
-                self.scope.integration_changed(conn, current.app_id)
+                self.scope.integration_changed(conn, current.app_id, activated=True)
             return _load(conn, current.app_id)
 
 

@@ -9,6 +9,7 @@ quarantine or a pause seen between two users stops the batch: the rest is releas
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from .calls import Calls, Subject, status_of
 from .connector import Connector, Remote
 from .control import QUARANTINED, Pauses, hold, set_state
 from .executor import LOOK_UP, Executor, Item
-from .guard import check_guard
+from .guard import check_guard, consume_allowance
 from .links import Link, Outcome, record, release
 from .log import write_log
 from .outcomes import RateLimited, Rejected, RemoteFailure, Stop, Transient
@@ -36,6 +37,7 @@ from .targets import Target, is_current
 
 __all__ = ["Batch", "load_items"]
 
+log = logging.getLogger("scimhub.worker")
 _LOOKUP_BATCH = 2  #: from this many users on, lookups go in one or-filter request
 _GIVE_UP_AFTER = 3  #: consecutive transient failures before the rest of the batch waits
 #: How often a batch re-reads whether its application is still active, not quarantined
@@ -51,21 +53,22 @@ class Batch:
     settings: EngineSettings
     target: Target
     connector: Connector
+    owner: str  #: the lease owner of the links (a worker, or an on-demand sync)
     calls: Calls = field(default_factory=Calls)
     outcomes: list[Outcome] = field(default_factory=list)
     checked: float = field(default_factory=time.monotonic)
     pauses: Pauses = field(default_factory=Pauses)  #: shared by a worker's threads
 
     def run(self, links: Sequence[Link]) -> None:
-        with read_tx(self.engine) as conn:
-            items = load_items(conn, self.target.app_id, links)
-        pending = list(items)
+        pending: list[Item] = []
         try:
+            with read_tx(self.engine) as conn:
+                pending += load_items(conn, self.target.app_id, links)
             self._work(pending)
         except _Stopped:
             pass
         finally:
-            self._finish(pending)
+            self._finish(pending or [Item(link, None, False) for link in links])
 
     def _work(self, pending: list[Item]) -> None:
         found = self._lookups(pending)
@@ -90,6 +93,13 @@ class Batch:
         except RemoteFailure as exc:
             self._failed(item, exc)
             return failures + 1 if isinstance(exc, Transient) else 0
+        except Exception as exc:  # a bug or an answer nothing expected: this user only
+            log.exception("provisioning %s failed unexpectedly", item.subject.username)
+            message = f"unexpected error: {type(exc).__name__}; retried later"
+            self.calls.add(item.subject, "skip", "error", "internal error", message)
+            at = self._backoff(item.link, None)
+            self.outcomes.append(_kept(item.link, error=message, retry_at=at))
+            return 0
 
     def _failed(self, item: Item, exc: RemoteFailure) -> None:
         if isinstance(exc, Rejected):
@@ -194,14 +204,15 @@ class Batch:
 
     def _postpone(self, items: list[Item], at: datetime) -> None:
         with write_tx(self.engine) as conn:
-            release(conn, [i.link.id for i in items], due=at)
+            release(conn, [i.link.id for i in items], owner=self.owner, due=at)
         items.clear()
 
     def _finish(self, pending: list[Item]) -> None:
         """Record outcomes and the log; links nobody got to are released unchanged."""
         with write_tx(self.engine) as conn:
-            record(conn, self.outcomes, now_utc())
-            release(conn, [i.link.id for i in pending])
+            record(conn, self.outcomes, now_utc(), self.owner)
+            consume_allowance(conn, self.target.app_id, _deprovisioned(self.outcomes))
+            release(conn, [i.link.id for i in pending], owner=self.owner)
             write_log(conn, self.calls.entries)
 
 
@@ -216,6 +227,11 @@ def load_items(conn: Connection, app_id: str, links: Sequence[Link]) -> list[Ite
     found = {row.id: user_of(row) for row in rows}
     scope = in_scope_ids(conn, app_id, ids)
     return [Item(link, found.get(link.user_id), link.user_id in scope) for link in links]
+
+
+def _deprovisioned(outcomes: Sequence[Outcome]) -> int:
+    leaving = [o for o in outcomes if o.link.remote_state == "active"]
+    return sum(1 for o in leaving if o.remote_state != "active" and o.retry_at is None)
 
 
 def _needs_lookup(item: Item) -> bool:

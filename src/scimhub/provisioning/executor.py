@@ -27,7 +27,7 @@ from .attributes import (
 from .calls import Calls, Subject
 from .connector import Connector, Remote
 from .links import Link, Outcome
-from .outcomes import AlreadyExists, Gone
+from .outcomes import AlreadyExists, Gone, Rejected
 from .summaries import change_note, create_summary, patch_summary, user_path
 from .targets import Target
 
@@ -57,8 +57,10 @@ class Executor:
         self.target = target
         self.connector = connector
         self.calls = calls
+        self._recreated = False
 
     def run(self, item: Item, found: Remote | None = LOOK_UP) -> Outcome:
+        self._recreated = False  # a vanished account is looked up again once, not forever
         if item.in_scope and item.user is not None:
             return self._provision(item, item.user, found)
         return self._deprovision(item)
@@ -122,6 +124,13 @@ class Executor:
         try:
             self._send(item, action, remote_id, operations, desired, note)
         except Gone:
+            if self._recreated:
+                raise Rejected(
+                    f"The application lists /Users/{remote_id} for this userName but answers "
+                    "404 for it; try again once it is consistent",
+                    status=404,
+                ) from None
+            self._recreated = True
             return self._recreate(item, desired)
         return self._done(item, remote_id, desired)
 

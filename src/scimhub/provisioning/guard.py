@@ -11,15 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, not_, select, update
+from sqlalchemy import Connection, case, func, not_, select, update
 
 from scimhub.storage.provisioning_tables import provisioning_apps as apps_state
 from scimhub.storage.provisioning_tables import provisioning_links as links
 
-from .control import PAUSED, engine_state, set_state
+from .control import PAUSED, RUNNING, engine_state, set_state
 from .scope import is_in_scope
 
-__all__ = ["GuardVerdict", "check_guard", "pending_deprovisions"]
+__all__ = [
+    "GuardVerdict",
+    "check_guard",
+    "consume_allowance",
+    "lift_if_clear",
+    "paused_app_ids",
+    "pending_deprovisions",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +56,55 @@ def check_guard(
     conn: Connection, app_id: str, label: str, share: float, minimum: int
 ) -> GuardVerdict:
     """Pause the application (in the caller's write transaction) if the guard trips."""
+    verdict = _verdict(conn, app_id, share, minimum)
+    if verdict.tripped:
+        set_state(conn, app_id, PAUSED, _reason(label, verdict.pending, verdict.provisioned, share))
+    return verdict
+
+
+def _verdict(conn: Connection, app_id: str, share: float, minimum: int) -> GuardVerdict:
     pending = pending_deprovisions(conn, app_id)
-    allowance = engine_state(conn, app_id).guard_allowance
     if pending < max(minimum, 1):
-        if allowance and not pending:  # the confirmed wave is over
-            conn.execute(
-                update(apps_state).where(apps_state.c.app_id == app_id).values(guard_allowance=0)
-            )
         return GuardVerdict(False, pending, 0)
     provisioned = _provisioned(conn, app_id)
-    if pending <= share * provisioned or pending <= allowance:
-        return GuardVerdict(False, pending, provisioned)
-    set_state(conn, app_id, PAUSED, _reason(label, pending, provisioned, share))
-    return GuardVerdict(True, pending, provisioned)
+    allowance = engine_state(conn, app_id).guard_allowance
+    tripped = pending > share * provisioned and pending > allowance
+    return GuardVerdict(tripped, pending, provisioned)
+
+
+def lift_if_clear(conn: Connection, app_id: str, share: float, minimum: int) -> bool:
+    """Resume a paused application once the directory no longer deprovisions too many
+    (the admin restored the binding or the memberships instead of confirming)."""
+    if engine_state(conn, app_id).state != PAUSED:
+        return False
+    if _verdict(conn, app_id, share, minimum).tripped:
+        return False
+    set_state(conn, app_id, RUNNING, None, guard_allowance=0)
+    return True
+
+
+def consume_allowance(conn: Connection, app_id: str, deprovisioned: int) -> None:
+    """Confirmed deprovisionings are used up as they happen: a later wave is guarded again."""
+    if deprovisioned <= 0:
+        return
+    left = case(
+        (
+            apps_state.c.guard_allowance > deprovisioned,
+            apps_state.c.guard_allowance - deprovisioned,
+        ),
+        else_=0,
+    )
+    conn.execute(
+        update(apps_state)
+        .where(apps_state.c.app_id == app_id, apps_state.c.guard_allowance > 0)
+        .values(guard_allowance=left)
+    )
+
+
+def paused_app_ids(conn: Connection) -> list[str]:
+    return list(
+        conn.execute(select(apps_state.c.app_id).where(apps_state.c.state == PAUSED)).scalars()
+    )
 
 
 def _reason(label: str, pending: int, provisioned: int, share: float) -> str:
@@ -70,5 +113,5 @@ def _reason(label: str, pending: int, provisioned: int, share: float) -> str:
         f"Deprovisioning paused: {pending} of {provisioned} provisioned users ({percent:.0f}%) "
         f"would be deprovisioned, more than the {share:.0%} guard. If this is intended, "
         f"confirm with `scimhub sync '{label}' --confirm-deprovision`; otherwise restore "
-        "the group bindings or memberships."
+        "the group bindings or memberships (provisioning resumes by itself)."
     )

@@ -99,47 +99,54 @@ def load_link(conn: Connection, app_id: str, user_id: str) -> Link | None:
     return None if row is None else Link.of(row)
 
 
-def renew(conn: Connection, owner: str, now: datetime, lease: float) -> None:
-    """Extend every lease ``owner`` holds (its heartbeat while calls are slow)."""
-    conn.execute(
-        update(links)
-        .where(links.c.lease_owner == owner, links.c.lease_until.is_not(None))
-        .values(lease_until=now + timedelta(seconds=lease))
-    )
+def renew(conn: Connection, ids: Sequence[int], owner: str, now: datetime, lease: float) -> None:
+    """Extend the leases ``owner`` holds on ``ids`` (the batches it is working on)."""
+    for chunk in range(0, len(ids), 500):
+        conn.execute(
+            update(links)
+            .where(links.c.id.in_(list(ids[chunk : chunk + 500])), links.c.lease_owner == owner)
+            .values(lease_until=now + timedelta(seconds=lease))
+        )
 
 
-def release(conn: Connection, link_ids: Sequence[int], due: datetime | None = None) -> None:
-    """Give links back untouched (stopped work); ``due`` postpones them (a hold)."""
+def release(
+    conn: Connection, link_ids: Sequence[int], *, owner: str, due: datetime | None = None
+) -> None:
+    """Give ``owner``'s links back untouched (stopped work); ``due`` postpones them."""
     if not link_ids:
         return
     values: dict[str, Any] = {"lease_until": None, "lease_owner": None}
     if due is not None:
         values["due"] = case((links.c.due.is_(None), None), else_=due)
-    conn.execute(update(links).where(links.c.id.in_(list(link_ids))).values(**values))
+    mine = links.c.lease_owner == owner
+    conn.execute(update(links).where(links.c.id.in_(list(link_ids)), mine).values(**values))
 
 
-def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Store outcomes and release their leases, in the caller's transaction."""
+def record(conn: Connection, outcomes: Sequence[Outcome], now: datetime, owner: str) -> None:
+    """Store outcomes and release their leases, in the caller's transaction. A link whose
+    lease another worker took over (this one stalled past it) keeps that worker's record."""
     kept = [o for o in outcomes if not o.remove]
     gone = [o for o in outcomes if o.remove]
     if kept:
-        conn.execute(_RECORD, [_params(o, now) for o in kept])
+        conn.execute(_RECORD, [_params(o, now, owner) for o in kept])
     for outcome in gone:
-        _forget(conn, outcome, now)
+        _forget(conn, outcome, now, owner)
 
 
-def _forget(conn: Connection, outcome: Outcome, now: datetime) -> None:
+def _forget(conn: Connection, outcome: Outcome, now: datetime, owner: str) -> None:
     """Delete the row, unless a mark came in meanwhile: then keep it, empty and due."""
     link = outcome.link
-    deleted = conn.execute(delete(links).where(links.c.id == link.id, links.c.seq == link.seq))
+    mine = and_(links.c.id == link.id, links.c.seq == link.seq, links.c.lease_owner == owner)
+    deleted = conn.execute(delete(links).where(mine))
     if deleted.rowcount == 0:
-        conn.execute(_RECORD, [_params(outcome, now)])
+        conn.execute(_RECORD, [_params(outcome, now, owner)])
 
 
 _SAME = links.c.seq == bindparam("b_seq")
+_RETRY = bindparam("b_retry", type_=links.c.due.type)
 _RECORD = (
     update(links)
-    .where(links.c.id == bindparam("b_id"))
+    .where(links.c.id == bindparam("b_id"), links.c.lease_owner == bindparam("b_owner"))
     .values(
         remote_id=bindparam("b_remote_id"),
         remote_state=bindparam("b_remote_state"),
@@ -152,10 +159,8 @@ _RECORD = (
             (bindparam("b_username") == "", links.c.username), else_=bindparam("b_username")
         ),
         due=case(
-            (
-                bindparam("b_retry", type_=links.c.due.type).is_not(None),
-                bindparam("b_retry", type_=links.c.due.type),
-            ),
+            (and_(_RETRY.is_not(None), _SAME), _RETRY),
+            (_RETRY.is_not(None), links.c.due),  # a change came in meanwhile: try it now
             (_SAME, None),
             else_=links.c.due,
         ),
@@ -167,7 +172,7 @@ _RECORD = (
 )
 
 
-def _params(o: Outcome, now: datetime) -> dict[str, Any]:
+def _params(o: Outcome, now: datetime, owner: str) -> dict[str, Any]:
     failed = o.retry_at is not None
     return {
         "b_id": o.link.id,
@@ -182,4 +187,5 @@ def _params(o: Outcome, now: datetime) -> dict[str, Any]:
         "b_username": o.username,
         "b_retry": o.retry_at,
         "b_now": now,
+        "b_owner": owner,
     }

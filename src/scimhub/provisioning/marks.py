@@ -44,14 +44,21 @@ class DirtyMarks:
             insert_links(conn, in_scope_pairs(in_groups, idm.c.app_id == app_id))
             mark_links(conn, links.c.app_id == app_id, links.c.user_id.in_(members))
 
-    def integration_changed(self, conn: Connection, app_id: str) -> None:
-        """(Re)activated or reconfigured: a fresh start and a full reconcile against the
-        target's copies. Deactivation needs nothing: the worker skips inactive apps."""
+    def integration_changed(
+        self, conn: Connection, app_id: str, *, activated: bool = False
+    ) -> None:
+        """Activated: a fresh start (a quarantine, pause or hold ends) and a full reconcile
+        against the target's copies. Reconfigured while active (options, mapping): every
+        link is looked at again. Deactivation needs nothing: workers skip inactive apps."""
         status = conn.execute(select(idm.c.status).where(idm.c.app_id == app_id)).scalar()
         if status != ACTIVE:
             return
-        reset_engine_state(conn, app_id)
-        full_reconcile(conn, app_id)
+        if activated:
+            reset_engine_state(conn, app_id)
+            full_reconcile(conn, app_id)
+            return
+        insert_links(conn, in_scope_pairs(idm.c.app_id == app_id))
+        mark_links(conn, links.c.app_id == app_id)
 
 
 def full_reconcile(conn: Connection, app_id: str) -> None:
@@ -65,7 +72,14 @@ def reset_engine_state(conn: Connection, app_id: str) -> None:
     conn.execute(
         update(apps_state)
         .where(apps_state.c.app_id == app_id)
-        .values(state="running", reason=None, hold_until=None, since=now_utc(), updated=now_utc())
+        .values(
+            state="running",
+            reason=None,
+            hold_until=None,
+            guard_allowance=0,
+            since=now_utc(),
+            updated=now_utc(),
+        )
     )
 
 

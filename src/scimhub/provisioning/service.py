@@ -68,7 +68,7 @@ class Provisioning:
         """End a quarantine or pause by hand (the next 401 quarantines again)."""
         with write_tx(self.engine) as conn:
             app_id = resolve(conn, app_ref, lock=True)
-            set_state(conn, app_id, RUNNING, None, hold_until=None)
+            set_state(conn, app_id, RUNNING, None, hold_until=None, guard_allowance=0)
             _note(conn, app_id, "resume", "resumed by an admin")
             return _status(conn, app_id)
 
@@ -111,9 +111,8 @@ class Provisioning:
             if not claim_one(conn, link.id, owner, now_utc(), self.settings.lease_seconds):
                 raise Refused(f"A worker is provisioning '{user.username}' right now; try again")
         with ConnectorPool(self.settings.timeout, 1) as pool:
-            Batch(
-                self.engine, self.settings, target, pool.get(target), Calls(observer=observer)
-            ).run([link])
+            calls = Calls(observer=observer)
+            Batch(self.engine, self.settings, target, pool.get(target), owner, calls).run([link])
         with read_tx(self.engine) as conn:
             return load_link(conn, app_id, user.id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ class Target:
     generation: int
     entry: CatalogEntry
     base_url: str
-    token: str
+    token: str = field(repr=False)
     mapping: tuple[Mapping, ...]
     patch: bool  #: PATCH (else PUT)
     delete_users: bool  #: leaving scope deletes (else deactivates)

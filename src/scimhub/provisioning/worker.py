@@ -24,9 +24,9 @@ from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
 
 from .batch import Batch
-from .calls import Calls
 from .control import Pauses, schedule_reconcile
-from .links import claim, renew
+from .guard import lift_if_clear, paused_app_ids
+from .links import claim, release, renew
 from .log import ProvisioningLog
 from .marks import full_reconcile
 from .pool import ConnectorPool
@@ -48,6 +48,8 @@ class Worker:
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.pool = ConnectorPool(settings.timeout, settings.threads)
         self.pauses = Pauses()
+        self._in_flight: set[int] = set()  #: ids of the links this worker's batches hold
+        self._in_flight_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -80,12 +82,20 @@ class Worker:
                 conn, app_id, self.owner, now_utc(), lease=s.lease_seconds, limit=s.batch_size
             )
             target = load_target(conn, app_id, self.box) if links else None
-        if not links:
+            if links and target is None:  # deactivated meanwhile: give the claim back
+                release(conn, [link.id for link in links], owner=self.owner)
+        if not links or target is None:
             return 0
-        if target is None:  # deactivated between the two reads: the claim just expires
-            return 0
-        batch = Batch(self.engine, s, target, self.pool.get(target), Calls(), pauses=self.pauses)
-        batch.run(links)
+        ids = {link.id for link in links}
+        with self._in_flight_lock:
+            self._in_flight |= ids
+        try:
+            connector = self.pool.get(target)
+            batch = Batch(self.engine, s, target, connector, self.owner, pauses=self.pauses)
+            batch.run(links)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= ids
         return len(links)
 
     def _loop(self) -> None:
@@ -108,10 +118,23 @@ class Worker:
                 log.exception("provisioning housekeeping failed; retrying")
 
     def _renew_and_reconcile(self) -> None:
-        now = now_utc()
+        """Extend the leases of the batches in flight (their own short transaction), then
+        start the full reconciles that are due."""
+        with self._in_flight_lock:
+            held = sorted(self._in_flight)
+        if held:
+            with write_tx(self.engine) as conn:
+                renew(conn, held, self.owner, now_utc(), self.settings.lease_seconds)
+        s = self.settings
         with write_tx(self.engine) as conn:
-            renew(conn, self.owner, now, self.settings.lease_seconds)
-            for app_id in runnable_app_ids(conn, now):
+            for app_id in paused_app_ids(conn):
+                if lift_if_clear(conn, app_id, s.guard_share, s.guard_minimum):
+                    log.info("deprovisioning guard lifted for application %s", app_id)
+        now = now_utc()
+        with read_tx(self.engine) as conn:
+            app_ids = runnable_app_ids(conn, now)
+        for app_id in app_ids:
+            with write_tx(self.engine) as conn:
                 if schedule_reconcile(conn, app_id, now, self.settings.reconcile_interval):
                     full_reconcile(conn, app_id)
                     log.info("full reconcile of application %s", app_id)

@@ -244,7 +244,7 @@ class RecordingScope:
         self._told()
         self.bindings.append((app_id, sorted(group_ids)))
 
-    def integration_changed(self, conn, app_id) -> None:
+    def integration_changed(self, conn, app_id, *, activated=False) -> None:
         self._told()
         self.integrations.append(app_id)
 

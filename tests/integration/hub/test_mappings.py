@@ -46,7 +46,9 @@ class RecordingSink:
     def bindings_changed(self, conn: Connection, app_id: str, group_ids: Collection[str]) -> None:
         raise AssertionError("a mapping change is not a binding change")
 
-    def integration_changed(self, conn: Connection, app_id: str) -> None:
+    def integration_changed(
+        self, conn: Connection, app_id: str, *, activated: bool = False
+    ) -> None:
         self.calls.append((app_id, conn.in_transaction()))
         if self.fail:
             raise RuntimeError("the engine could not mark the links")
