@@ -256,3 +256,21 @@ def test_a_permanent_4xx_puts_only_that_users_link_in_error_with_the_targets_wor
     assert [(e.status, e.http_status) for e in entry] == [("error", 400)]
     assert "Department code is unknown" in (entry[0].message or "")
     assert s.log(status="error") == entry
+
+
+def test_an_account_the_target_lists_but_answers_404_for_is_an_error_not_a_loop(
+    s: Bench, proxy: FaultyProxy
+) -> None:
+    ada = s.user("ada", job_title="Engineer")
+    s.group(ada)
+    s.drain()
+    remote_id = s.remote(ada.username)["id"]  # type: ignore[index]
+    gone = Fault.status(404, body={"schemas": [ERROR], "status": "404", "detail": "no such user"})
+    proxy.fail(None, f"/Users/{remote_id}", gone, times=None)  # its search still finds it
+    s.hub.users.edit(ada.id, job_title="Lead")
+    s.drain()
+    touched = [r for r in proxy.requests if remote_id in r.path]
+    assert len(touched) <= 4, "looked up again once, not in a loop"
+    link = link_of(s, ada)
+    assert "answers 404" in (link.error or "")
+    assert s.hub.provisioning.status(s.app).pending == 0

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, update
 
 from conftest import LiveServer
 from scimhub.applications.catalog import Mapping
+from scimhub.provisioning import executor as executor_module
 from scimhub.storage.hub_tables import idm_integrations
 from scimhub.storage.transactions import write_tx
 
@@ -284,3 +285,26 @@ def test_a_target_without_patch_is_updated_with_put_keeping_what_is_not_mapped(
         assert after["title"] == "Lead" and after["nickName"] == "Countess"  # type: ignore[index]
         summaries = [e.summary for e in s.log(user=ada.username, action="update")]
         assert summaries and summaries[0].startswith("PUT /Users/")
+
+
+def test_an_unexpected_error_fails_only_that_user_and_the_others_go_on(
+    scenario: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = scenario.user("broken")
+    others = [scenario.user("ok") for _ in range(3)]
+    real = executor_module.resource_of
+
+    def resource_of(values: dict[str, object], mapping: object) -> dict[str, object]:
+        if values.get("userName") == broken.username:  # a bug, as it would surface
+            raise KeyError("boom")
+        return real(values, mapping)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(executor_module, "resource_of", resource_of)
+    scenario.group(broken, *others)
+    scenario.drain(rounds=3)
+    assert all(scenario.remote(u.username) for u in others)
+    assert scenario.remote(broken.username) is None
+    status = scenario.hub.provisioning.status(scenario.app)
+    assert status.errors == 1 and status.state == "running"
+    entry = scenario.log(user=broken.username, status="error")
+    assert entry and "unexpected error: KeyError" in (entry[0].message or "")

@@ -114,3 +114,46 @@ def test_the_generic_profile_deletes_leavers_when_the_application_is_set_to(
         s.drain()
         assert s.remote(ada.username) is None
         assert s.log(user=ada.username)[0].action == "delete"
+
+
+def test_confirmed_deprovisionings_are_used_up_and_a_later_wave_is_guarded_again(
+    backend: str, tmp_path: Path, engine: Engine, provider: LiveServer
+) -> None:
+    with bench(backend, tmp_path, engine, provider, "profitco") as s:
+        keep = [s.user("k") for _ in range(10)]
+        first = [s.user("a") for _ in range(4)]
+        second = [s.user("b") for _ in range(4)]
+        s.group(*keep)
+        wave1, wave2 = s.group(*first), s.group(*second)
+        s.drain()
+        s.hub.bindings.unbind(s.app, [wave1])
+        s.drain()
+        assert s.hub.provisioning.status(s.app).state == "paused"
+        s.hub.provisioning.confirm_deprovision(s.app)
+        s.drain()
+        assert not any(s.remote(u.username)["active"] for u in first)  # type: ignore[index]
+        s.hub.bindings.unbind(s.app, [wave2])  # 4 of 14: past the guard again
+        s.drain()
+        assert s.hub.provisioning.status(s.app).state == "paused"
+        assert all(s.remote(u.username)["active"] for u in second)  # type: ignore[index]
+
+
+def test_a_guard_pause_lifts_by_itself_once_the_binding_is_restored(
+    backend: str, tmp_path: Path, engine: Engine, provider: LiveServer
+) -> None:
+    with bench(backend, tmp_path, engine, provider, "profitco") as s:
+        keep = [s.user("k") for _ in range(5)]
+        leave = [s.user("l") for _ in range(5)]
+        s.group(*keep)
+        doomed = s.group(*leave)
+        s.drain()
+        s.hub.bindings.unbind(s.app, [doomed])
+        s.drain()
+        assert s.hub.provisioning.status(s.app).state == "paused"
+        s.hub.bindings.bind(s.app, [doomed])  # the accident is undone
+        newcomer = s.user("n")
+        s.hub.groups.add_members(doomed, [newcomer.id])
+        s.start()
+        wait_until(lambda: s.hub.provisioning.status(s.app).state == "running", timeout=10)
+        wait_until(lambda: s.remote(newcomer.username), timeout=10)
+        assert all(s.remote(u.username)["active"] for u in leave)  # type: ignore[index]
