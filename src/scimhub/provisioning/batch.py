@@ -71,6 +71,8 @@ class Batch:
             self._finish(pending or [Item(link, None, False) for link in links])
 
     def _work(self, pending: list[Item]) -> None:
+        if self.pauses.paused(self.target.app_id):
+            return  # stopped between the claim and now: not even a lookup
         found = self._lookups(pending)
         if self._guard_tripped(pending):
             return

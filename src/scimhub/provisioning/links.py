@@ -62,11 +62,29 @@ class Outcome:
 def claim(
     conn: Connection, app_id: str, owner: str, now: datetime, *, lease: float, limit: int
 ) -> list[Link]:
-    """Lease up to ``limit`` due links of ``app_id`` not leased by a live worker."""
+    """Lease up to ``limit`` due links of ``app_id`` not leased by a live worker: changes
+    first, then a full reconcile's comparisons, so a reconcile of 100,000 users never
+    makes a change wait behind it."""
+    claimed = _claim(conn, app_id, owner, now, lease, limit, verify=False)
+    if len(claimed) < limit:
+        claimed += _claim(conn, app_id, owner, now, lease, limit - len(claimed), verify=True)
+    return claimed
+
+
+def _claim(  # noqa: PLR0917
+    conn: Connection,
+    app_id: str,
+    owner: str,
+    now: datetime,
+    lease: float,
+    limit: int,
+    *,
+    verify: bool,
+) -> list[Link]:
     free = or_(links.c.lease_until.is_(None), links.c.lease_until < now)
     ids = (
         select(links.c.id)
-        .where(links.c.app_id == app_id, links.c.due <= now, free)
+        .where(links.c.app_id == app_id, links.c.verify == verify, links.c.due <= now, free)
         .order_by(links.c.due)
         .limit(limit)
         .with_for_update(skip_locked=True)

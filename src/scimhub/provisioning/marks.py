@@ -94,10 +94,13 @@ def insert_links(conn: Connection, pairs: Select[Any]) -> None:
 
 
 def mark_links(conn: Connection, *where: ColumnElement[bool], verify: bool = False) -> None:
-    """Dirty now: ``seq`` bumped so an outcome being recorded keeps the mark."""
+    """Dirty now: ``seq`` bumped so an outcome being recorded keeps the mark.
+
+    ``verify`` (a full reconcile) compares with the target's copy and is claimed after
+    changes; a change moves its link back to the changes' lane (its drift check waits for
+    the next reconcile), so it is never kept waiting behind a reconcile."""
     values: dict[str, Any] = {"seq": links.c.seq + 1, "due": now_utc(), "updated": now_utc()}
-    if verify:
-        values["verify"] = True
+    values["verify"] = verify
     conn.execute(update(links).where(*where).values(**values))
 
 

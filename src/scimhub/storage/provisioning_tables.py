@@ -66,7 +66,8 @@ provisioning_links = Table(
     Column("lease_owner", String(64), nullable=True),
     Column("updated", Timestamp, nullable=False),
     UniqueConstraint("app_id", "user_id", name="uq_provisioning_links_app_user"),
-    Index("ix_provisioning_links_due", "app_id", "due"),
+    #: Claims take changes (verify false) before a full reconcile's comparisons.
+    Index("ix_provisioning_links_work", "app_id", "verify", "due"),
     Index("ix_provisioning_links_user", "user_id"),
     Index("ix_provisioning_links_remote", "app_id", "remote_state"),
 )

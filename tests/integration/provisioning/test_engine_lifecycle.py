@@ -308,3 +308,17 @@ def test_an_unexpected_error_fails_only_that_user_and_the_others_go_on(
     assert status.errors == 1 and status.state == "running"
     entry = scenario.log(user=broken.username, status="error")
     assert entry and "unexpected error: KeyError" in (entry[0].message or "")
+
+
+def test_a_change_is_not_kept_waiting_behind_a_full_reconcile(
+    backend: str, tmp_path: Path, engine: Engine, provider: LiveServer
+) -> None:
+    with bench(backend, tmp_path, engine, provider, "profitco", worker_batch_size=10) as s:
+        users = [s.user("r", job_title="Engineer") for _ in range(60)]
+        s.group(*users)
+        s.drain()
+        s.hub.provisioning.reconcile(s.app)  # 60 comparisons due now
+        s.hub.users.edit(users[-1].id, job_title="Lead")  # due after them
+        s.drain(rounds=1)  # one claim of 10
+        assert s.remote(users[-1].username)["title"] == "Lead"  # type: ignore[index]
+        assert s.hub.provisioning.status(s.app).pending >= 50, "the reconcile waits its turn"
