@@ -18,6 +18,7 @@ from .connector import ListPage, Remote
 
 __all__ = [
     "MAX_FILTER_CHARS",
+    "MAX_ID_LENGTH",
     "MAX_NAMES_PER_FILTER",
     "eq_filter",
     "name_chunks",
@@ -61,14 +62,19 @@ def name_chunks(usernames: Iterable[str]) -> Iterator[list[str]]:
         yield chunk
 
 
+#: Longer ids, or ids with control characters, are not ids the hub can store or show.
+MAX_ID_LENGTH = 512
+
+
 def remote_of(doc: object) -> Remote | None:
-    """A resource with a non-empty ``id`` (a string, or a number some targets use), or None."""
+    """A resource with a usable ``id`` (a string, or a number some targets use), or None."""
     if not isinstance(doc, dict):
         return None
     rid = doc.get("id")
     if isinstance(rid, int) and not isinstance(rid, bool):
         rid = str(rid)
-    return Remote(rid, doc) if isinstance(rid, str) and rid else None
+    usable = isinstance(rid, str) and 0 < len(rid) <= MAX_ID_LENGTH and rid.isprintable()
+    return Remote(rid, doc) if usable else None  # type: ignore[arg-type]
 
 
 def username_of(remote: Remote) -> str | None:

@@ -128,3 +128,13 @@ def test_rows_sent_beyond_count_are_kept_and_counted():
 @pytest.mark.parametrize("doc", [None, [], "text", 3])
 def test_a_non_object_is_no_page(doc):
     assert page_of(doc, 1) is None
+
+
+@pytest.mark.parametrize("rid", ["x" * 513, "bad\nid", "nul\x00", ""])
+def test_an_id_the_hub_could_not_store_or_show_is_no_resource(rid: str) -> None:
+    assert remote_of({"id": rid, "userName": "ada"}) is None
+
+
+def test_an_id_of_the_longest_storable_length_is_kept() -> None:
+    remote = remote_of({"id": "x" * 512})
+    assert remote is not None and remote.id == "x" * 512
