@@ -192,11 +192,25 @@ class Executor:
         link = item.link
         if link.remote_id is None or link.remote_state == "absent":
             return Outcome(link, None, "absent", remove=True)
-        if link.remote_state == "inactive":
+        if link.remote_state == "inactive" and not link.verify:
             return self._kept(item, link.remote_id, link.pushed or {})
+        if link.remote_state == "inactive":
+            return self._recheck_inactive(item, link.remote_id)
         if self.target.delete_users:
             return self._delete(item, link.remote_id)
         return self._deactivate(item, link.remote_id)
+
+    def _recheck_inactive(self, item: Item, remote_id: str) -> Outcome:
+        """A reconcile looks at deprovisioned accounts too: one re-enabled inside the
+        application is deactivated again, and deleted if the application is now set to."""
+        current = self._current(item, remote_id)
+        if current is None:  # gone from the target: nothing left to remember
+            return Outcome(item.link, None, "absent", remove=True)
+        if self.target.delete_users:
+            return self._delete(item, remote_id)
+        if current.get("active") is not False:
+            return self._deactivate(item, remote_id)
+        return self._kept(item, remote_id, item.link.pushed or {})
 
     def _delete(self, item: Item, remote_id: str) -> Outcome:
         path = user_path(remote_id)

@@ -322,3 +322,23 @@ def test_a_change_is_not_kept_waiting_behind_a_full_reconcile(
         s.drain(rounds=1)  # one claim of 10
         assert s.remote(users[-1].username)["title"] == "Lead"  # type: ignore[index]
         assert s.hub.provisioning.status(s.app).pending >= 50, "the reconcile waits its turn"
+
+
+def test_a_reconcile_deactivates_again_an_account_re_enabled_inside_the_application(
+    scenario: Bench,
+) -> None:
+    ada = scenario.user("ada")
+    scenario.group(ada, *(scenario.user("o") for _ in range(5)))
+    scenario.drain()
+    scenario.hub.users.suspend(ada.id)
+    scenario.drain()
+    remote = scenario.remote(ada.username)
+    assert remote is not None and remote["active"] is False
+    enable = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": True}],
+    }
+    assert scenario.target.client.patch(f"/Users/{remote['id']}", json=enable).is_success
+    scenario.hub.provisioning.reconcile(scenario.app)
+    scenario.drain()
+    assert scenario.remote(ada.username)["active"] is False  # type: ignore[index]
