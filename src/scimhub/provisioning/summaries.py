@@ -16,8 +16,15 @@ def user_path(remote_id: str) -> str:
 
 
 def create_summary(resource: Mapping[str, Any]) -> str:
-    names = [k for k in resource if k != "schemas"]
-    return f"POST /Users ({', '.join(_short(n) for n in names)})"
+    names = [_attributes_of(k, v) for k, v in resource.items() if k != "schemas"]
+    return f"POST /Users ({', '.join(names)})"
+
+
+def _attributes_of(key: str, value: Any) -> str:
+    """A core attribute by name; an extension by the attributes it carries."""
+    if key.startswith("urn:") and isinstance(value, Mapping):
+        return ", ".join(str(name) for name in value)
+    return key
 
 
 def patch_summary(remote_id: str, operations: list[dict[str, Any]]) -> str:
