@@ -23,6 +23,7 @@ from scimhub.provisioning.marks import DirtyMarks
 from scimhub.provisioning.service import Provisioning
 from scimhub.provisioning.settings import EngineSettings
 from scimhub.provisioning.worker import Worker
+from scimhub.storage.admin_accounts import AdminAccounts
 from scimhub.storage.api_keys import ApiKeys
 
 __all__ = ["Hub", "build_hub"]
@@ -39,6 +40,7 @@ class Hub:
     idm: IdmIntegrations
     mappings: Mappings
     api_keys: ApiKeys
+    admins: AdminAccounts
     provisioning: Provisioning
     log: ProvisioningLog
     box: SecretBox
@@ -63,6 +65,7 @@ def build_hub(settings: Settings, engine: Engine) -> Hub:
         idm=IdmIntegrations(engine, box, timeout=timeout, scope=marks),
         mappings=Mappings(engine, marks),
         api_keys=ApiKeys(engine),
+        admins=AdminAccounts(engine),
         provisioning=Provisioning(engine, box, EngineSettings.of(settings)),
         log=ProvisioningLog(engine),
         box=box,

@@ -12,6 +12,7 @@ __all__ = [
     "NotFound",
     "Problem",
     "Refused",
+    "Throttled",
 ]
 
 
@@ -57,3 +58,14 @@ class Refused(Problem):
 
     status = 409
     code = "refused"
+
+
+class Throttled(Problem):
+    """Too many attempts: ``retry_after`` seconds must pass before the next one."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

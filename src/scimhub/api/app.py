@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from scimhub.config import Settings
 from scimhub.hub import Hub, build_hub
-from scimhub.problems import Problem
+from scimhub.problems import Problem, Throttled
 from scimhub.scim.errors import InvalidValue
 
 from . import applications, catalog, directory, mappings, provisioning, provisioning_log
@@ -63,7 +64,10 @@ def _register_health(app: FastAPI) -> None:
 def _register_errors(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def problem(_: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.status)
+        headers = {}
+        if isinstance(exc, Throttled):  # RFC 9110 §10.2.3: whole seconds
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return JSONResponse(exc.as_dict(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -10,6 +10,7 @@ import click
 from scimhub.config import Settings
 from scimhub.storage.db import make_engine
 
+from .admin import admin
 from .apps import apps, catalog
 from .directory import groups, users
 from .hub_commands import apikey, serve, worker
@@ -45,6 +46,7 @@ def db_upgrade(settings: Settings) -> None:
 cli.add_command(provider)
 cli.add_command(serve)
 cli.add_command(apikey)
+cli.add_command(admin)
 cli.add_command(catalog)
 cli.add_command(apps)
 cli.add_command(users)

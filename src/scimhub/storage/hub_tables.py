@@ -173,3 +173,19 @@ admin_api_keys = Table(
     Column("last_used", Timestamp, nullable=True),
     Column("revoked", Timestamp, nullable=True),
 )
+
+#: Admin accounts of the web UI (``scimhub admin create``): argon2id password hashes, and
+#: the failed sign-ins that slow the next attempts down.
+admin_accounts = Table(
+    "admin_accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(128), nullable=False),
+    Column("username_ci", Folded(256), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created", Timestamp, nullable=False),
+    Column("password_changed", Timestamp, nullable=False),
+    Column("last_sign_in", Timestamp, nullable=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure", Timestamp, nullable=True),
+)
