@@ -26,7 +26,7 @@ from scimhub.provisioning.worker import Worker
 from scimhub.storage.admin_accounts import AdminAccounts
 from scimhub.storage.api_keys import ApiKeys
 
-__all__ = ["Hub", "build_hub"]
+__all__ = ["Hub", "build_hub", "engine_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class Hub:
 
     def worker(self) -> Worker:
         """A provisioning worker on this hub's database (``start()`` it, ``stop()`` it)."""
-        return Worker(self.engine, self.box, EngineSettings.of(self.settings))
+        return Worker(self.engine, self.box, engine_settings(self.settings))
 
 
 def build_hub(settings: Settings, engine: Engine) -> Hub:
@@ -66,7 +66,21 @@ def build_hub(settings: Settings, engine: Engine) -> Hub:
         mappings=Mappings(engine, marks),
         api_keys=ApiKeys(engine),
         admins=AdminAccounts(engine),
-        provisioning=Provisioning(engine, box, EngineSettings.of(settings)),
+        provisioning=Provisioning(engine, box, engine_settings(settings)),
         log=ProvisioningLog(engine),
         box=box,
+    )
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    """The provisioning engine's knobs from ``settings`` (read here, at the edge)."""
+    return EngineSettings(
+        threads=settings.worker_threads,
+        batch_size=settings.worker_batch_size,
+        poll_seconds=settings.worker_poll_seconds,
+        timeout=settings.provisioning_timeout_seconds,
+        reconcile_interval=settings.reconcile_interval_seconds,
+        guard_share=settings.deprovision_guard_share,
+        guard_minimum=settings.deprovision_guard_minimum,
+        log_retention_days=settings.provisioning_log_retention_days,
     )

@@ -30,6 +30,7 @@ __all__ = [
     "list_response_problem",
     "printable",
     "retry_advice",
+    "retry_seconds",
 ]
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
@@ -179,17 +180,20 @@ def printable(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def retry_advice(value: str, now: datetime | None = None) -> str:
-    """When to retry, from a Retry-After value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
-
-    Any other value is "try again later": what the target sent is never echoed.
-    """
+def retry_seconds(value: str, now: datetime | None = None) -> int | None:
+    """Seconds to wait from a Retry-After value: delay-seconds or an HTTP-date (RFC 9110
+    §10.2.3); None when absent or unreadable (an HTTP-date in the past is 0)."""
     text = value.strip()
     if text.isascii() and text.isdigit():  # "²".isdigit() is True, and int() refuses it
         digits = text.lstrip("0") or "0"  # bounded before int(), which refuses 4301 digits
-        seconds = int(digits) if len(digits) <= len(str(_MAX_RETRY_SECONDS)) else None
-    else:
-        seconds = _seconds_until(text, now or datetime.now(UTC))
+        return int(digits) if len(digits) <= len(str(_MAX_RETRY_SECONDS)) else None
+    return _seconds_until(text, now or datetime.now(UTC))
+
+
+def retry_advice(value: str, now: datetime | None = None) -> str:
+    """When to retry, from a Retry-After value, in words. Any other value is "try again
+    later": what the target sent is never echoed."""
+    seconds = retry_seconds(value, now)
     if seconds is None:
         return "try again later"
     return f"try again in {seconds} s" if seconds else "try again now"

@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from scimhub.storage.db import upsert_insert
 from scimhub.storage.provisioning_tables import provisioning_apps as apps_state
 from scimhub.storage.resources import now_utc
 
@@ -97,8 +96,9 @@ def hold(conn: Connection, app_id: str, until: datetime) -> None:
 
 def _upsert(conn: Connection, app_id: str, values: dict[str, Any]) -> None:
     values = {**values, "updated": now_utc()}
-    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = make(apps_state).values(app_id=app_id, **{"state": RUNNING, **values})
+    statement = upsert_insert(conn, apps_state).values(
+        app_id=app_id, **{"state": RUNNING, **values}
+    )
     conn.execute(statement.on_conflict_do_update(index_elements=["app_id"], set_=values))
 
 

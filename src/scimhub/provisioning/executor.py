@@ -70,6 +70,8 @@ class Executor:
     def _provision(self, item: Item, user: DirectoryUser, found: Remote | None) -> Outcome:
         desired = desired_values(user, self.target.mapping, active=True)
         link = item.link
+        if _unchanged(link, desired):  # what was pushed is what is wanted: no request
+            return self._done(item, link.remote_id or "", desired)
         if link.remote_id is not None and link.remote_state != "absent":
             current = self._current(item, link.remote_id)
             if current is not None:
@@ -177,14 +179,7 @@ class Executor:
         return self._link(item, remote, desired)
 
     def _done(self, item: Item, remote_id: str, desired: Values) -> Outcome:
-        return Outcome(
-            item.link,
-            remote_id,
-            "active",
-            pushed=desired,
-            pushed_hash=fingerprint(desired),
-            username=item.subject.username or "",
-        )
+        return _pushed(item, remote_id, "active", desired)
 
     # --- leaving scope ------------------------------------------------------------------
 
@@ -231,15 +226,29 @@ class Executor:
 
     def _kept(self, item: Item, remote_id: str, pushed: Values) -> Outcome:
         """Deprovisioned; a deleted directory user's link is no longer needed."""
-        return Outcome(
-            item.link,
-            remote_id,
-            "inactive",
-            pushed=pushed,
-            pushed_hash=fingerprint(pushed),
-            remove=item.user is None,
-            username=item.subject.username or "",
-        )
+        return _pushed(item, remote_id, "inactive", pushed, remove=item.user is None)
+
+
+def _pushed(
+    item: Item, remote_id: str, state: str, values: Values, *, remove: bool = False
+) -> Outcome:
+    """The link after ``values`` are what the target holds for it."""
+    return Outcome(
+        item.link,
+        remote_id,
+        state,
+        pushed=values,
+        pushed_hash=fingerprint(values),
+        remove=remove,
+        username=item.subject.username or "",
+    )
+
+
+def _unchanged(link: Link, desired: Values) -> bool:
+    """Linked, active, not asked to compare with the target, and the fingerprint of the
+    desired values is the one last pushed."""
+    settled = link.remote_id is not None and link.remote_state == "active" and not link.verify
+    return settled and link.pushed_hash == fingerprint(desired)
 
 
 def _found(remote: Remote | None) -> str:

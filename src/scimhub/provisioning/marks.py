@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, false, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from scimhub.directory.queries import chunks
+from scimhub.storage.db import upsert_insert
 from scimhub.storage.hub_tables import directory_memberships as memberships
 from scimhub.storage.hub_tables import idm_integrations as idm
 from scimhub.storage.provisioning_tables import provisioning_apps as apps_state
@@ -89,7 +88,7 @@ def insert_links(conn: Connection, pairs: Select[Any]) -> None:
     source = pairs.add_columns(*_new_link_values(now))
     columns = ["app_id", "user_id", "username", "remote_state", "attempts", "seq", "due"]
     columns += ["verify", "updated"]
-    statement = _insert_ignoring(conn).from_select(columns, source)
+    statement = upsert_insert(conn, links).from_select(columns, source)
     conn.execute(statement.on_conflict_do_nothing(index_elements=["app_id", "user_id"]))
 
 
@@ -113,8 +112,3 @@ def _new_link_values(now: datetime) -> Sequence[Any]:
         false(),
         literal(now, links.c.updated.type),
     )
-
-
-def _insert_ignoring(conn: Connection) -> Any:
-    dialect = conn.dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(links)

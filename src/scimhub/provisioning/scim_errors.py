@@ -18,14 +18,16 @@ Messages name the call (method and path below the base URL), quote the target's 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
-from scimhub.applications.capabilities import decode_json, error_detail, retry_advice
+from scimhub.applications.capabilities import (
+    decode_json,
+    error_detail,
+    retry_advice,
+    retry_seconds,
+)
 from scimhub.applications.failures import is_url_error, network_reason, tls_reason
 from scimhub.applications.redact import redact, shown
 
@@ -39,9 +41,7 @@ from .outcomes import (
     Transient,
 )
 
-__all__ = ["Answer", "Call", "answer_failure", "retry_seconds", "transport_failure", "unreadable"]
-
-_MAX_RETRY_SECONDS = 999_999_999
+__all__ = ["Answer", "Call", "answer_failure", "transport_failure", "unreadable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,25 +140,9 @@ def transport_failure(
     return _failure(Transient, text, secret)
 
 
-def retry_seconds(value: str, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value: delay-seconds or an HTTP-date (RFC 9110
-    §10.2.3); None when absent or unreadable (an HTTP-date in the past is 0)."""
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        digits = text.lstrip("0") or "0"  # bounded before int(), which refuses 4301 digits
-        return float(digits) if len(digits) <= len(str(_MAX_RETRY_SECONDS)) else None
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:  # the asctime form carries no zone; HTTP-dates are GMT
-        when = when.replace(tzinfo=UTC)
-    seconds = math.ceil((when - (now or datetime.now(UTC))).total_seconds())
-    return float(max(seconds, 0)) if seconds <= _MAX_RETRY_SECONDS else None
-
-
 def _retry_after(answer: Answer) -> float | None:
-    return retry_seconds(answer.headers.get("retry-after", ""))
+    seconds = retry_seconds(answer.headers.get("retry-after", ""))
+    return None if seconds is None else float(seconds)
 
 
 def _failure(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, select
 
+from scimhub.applications.models import IdmState
 from scimhub.directory.models import UserState
 from scimhub.storage.hub_tables import app_group_bindings as bindings
 from scimhub.storage.hub_tables import directory_memberships as memberships
@@ -19,7 +20,7 @@ from scimhub.storage.hub_tables import idm_integrations as idm
 
 __all__ = ["ACTIVE", "in_scope_ids", "in_scope_pairs", "is_in_scope"]
 
-ACTIVE = "active"  #: idm_integrations.status of an integration that provisions
+ACTIVE = IdmState.ACTIVE.value  #: idm_integrations.status of an integration that provisions
 
 
 def in_scope_pairs(*where: ColumnElement[bool]) -> Select[Any]:

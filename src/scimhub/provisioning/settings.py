@@ -1,10 +1,8 @@
-"""The engine's knobs, taken from ``Settings`` at the edge and passed in."""
+"""The engine's knobs; the composition root (``hub.py``) fills them from ``Settings``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from scimhub.config import Settings
 
 __all__ = ["EngineSettings"]
 
@@ -22,16 +20,3 @@ class EngineSettings:
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
     log_retention_days: int = 90
-
-    @classmethod
-    def of(cls, settings: Settings) -> EngineSettings:
-        return cls(
-            threads=settings.worker_threads,
-            batch_size=settings.worker_batch_size,
-            poll_seconds=settings.worker_poll_seconds,
-            timeout=settings.provisioning_timeout_seconds,
-            reconcile_interval=settings.reconcile_interval_seconds,
-            guard_share=settings.deprovision_guard_share,
-            guard_minimum=settings.deprovision_guard_minimum,
-            log_retention_days=settings.provisioning_log_retention_days,
-        )

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 
@@ -55,3 +56,10 @@ def _lower(value: Any) -> Any:
 def _sqlite_begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN so concurrent writers queue instead of failing to upgrade.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+
+def upsert_insert(conn: Connection, table: Table) -> Any:
+    """The INSERT of ``conn``'s dialect, the one with ``on_conflict_do_*`` (both databases
+    spell ``ON CONFLICT`` alike; SQLAlchemy keeps the constructs per dialect)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

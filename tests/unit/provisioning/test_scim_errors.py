@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from scimhub.applications.capabilities import retry_seconds
 from scimhub.provisioning.outcomes import (
     MAX_MESSAGE,
     AlreadyExists,
@@ -24,7 +25,6 @@ from scimhub.provisioning.scim_errors import (
     Answer,
     Call,
     answer_failure,
-    retry_seconds,
     transport_failure,
     unreadable,
 )
