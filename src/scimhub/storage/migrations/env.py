@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from scimhub.storage import hub_tables, provisioning_tables  # noqa: F401  (registers them)
+from scimhub.storage import (  # noqa: F401  (registers them)
+    hub_tables,
+    import_tables,
+    provisioning_tables,
+)
 from scimhub.storage.tables import metadata
 
 config = context.config
