@@ -189,3 +189,22 @@ admin_accounts = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_failure", Timestamp, nullable=True),
 )
+
+#: Signed-in web UI sessions: the SHA-256 digest of the cookie's token (never the token),
+#: the CSRF synchronizer token, and the times that end it (idle and absolute).
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "admin_id",
+        String(36),
+        ForeignKey("admin_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created", Timestamp, nullable=False),
+    Column("last_seen", Timestamp, nullable=False),
+    Column("expires", Timestamp, nullable=False, index=True),
+)
