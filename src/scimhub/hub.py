@@ -18,6 +18,8 @@ from scimhub.applications.secrets import SecretBox
 from scimhub.config import Settings
 from scimhub.directory.groups import Groups
 from scimhub.directory.users import Users
+from scimhub.notify import SmtpMailer, SmtpSettings
+from scimhub.provisioning.importing import Imports, ImportSettings, JobRunner
 from scimhub.provisioning.log import ProvisioningLog
 from scimhub.provisioning.marks import DirtyMarks
 from scimhub.provisioning.service import Provisioning
@@ -26,7 +28,7 @@ from scimhub.provisioning.worker import Worker
 from scimhub.storage.admin_accounts import AdminAccounts
 from scimhub.storage.api_keys import ApiKeys
 
-__all__ = ["Hub", "build_hub", "engine_settings"]
+__all__ = ["Hub", "build_hub", "engine_settings", "smtp_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,15 @@ class Hub:
     admins: AdminAccounts
     provisioning: Provisioning
     log: ProvisioningLog
+    imports: Imports
     box: SecretBox
 
     def worker(self) -> Worker:
-        """A provisioning worker on this hub's database (``start()`` it, ``stop()`` it)."""
-        return Worker(self.engine, self.box, engine_settings(self.settings))
+        """A provisioning worker on this hub's database (``start()`` it, ``stop()`` it); it
+        runs the import jobs too."""
+        return Worker(
+            self.engine, self.box, engine_settings(self.settings), imports=self.imports.runner
+        )
 
 
 def build_hub(settings: Settings, engine: Engine) -> Hub:
@@ -68,7 +74,36 @@ def build_hub(settings: Settings, engine: Engine) -> Hub:
         admins=AdminAccounts(engine),
         provisioning=Provisioning(engine, box, engine_settings(settings)),
         log=ProvisioningLog(engine),
+        imports=Imports(engine, box, _import_runner(settings, engine, box, marks)),
         box=box,
+    )
+
+
+def _import_runner(
+    settings: Settings, engine: Engine, box: SecretBox, marks: DirtyMarks
+) -> JobRunner:
+    mailer = SmtpMailer(smtp_settings(settings))
+    knobs = ImportSettings(
+        page_size=settings.import_page_size,
+        lease_seconds=settings.import_lease_seconds,
+        timeout=settings.provisioning_timeout_seconds,
+    )
+    return JobRunner(engine, box, mailer, marks, knobs)
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP server and the admins' addresses from ``settings`` (read here, at the edge)."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=password,
+        sender=settings.smtp_from,
+        recipients=tuple(a.strip() for a in settings.smtp_to.split(",") if a.strip()),
+        timeout=settings.smtp_timeout_seconds,
+        ca_file=settings.smtp_ca_file,
     )
 
 

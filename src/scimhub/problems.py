@@ -13,6 +13,7 @@ __all__ = [
     "Problem",
     "Refused",
     "Throttled",
+    "Upstream",
 ]
 
 
@@ -69,3 +70,11 @@ class Throttled(Problem):
     def __init__(self, detail: str, *, retry_after: float) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Upstream(Problem):
+    """The application behind an action failed or refused (5xx, timeout, 401): ``detail``
+    quotes why; nothing was changed in the hub."""
+
+    status = 502
+    code = "application_error"

@@ -17,7 +17,15 @@ from scimhub.hub import Hub, build_hub
 from scimhub.problems import Problem, Throttled
 from scimhub.scim.errors import InvalidValue
 
-from . import applications, catalog, directory, mappings, provisioning, provisioning_log
+from . import (
+    applications,
+    catalog,
+    directory,
+    imports,
+    mappings,
+    provisioning,
+    provisioning_log,
+)
 from .deps import Unauthorized, require_api_key
 from .limits import BodyLimit
 
@@ -38,7 +46,8 @@ def create_api(settings: Settings, engine: Engine, hub: Hub | None = None) -> Fa
     app.state.hub = hub or build_hub(settings, engine)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     secured = [Depends(require_api_key)]
-    for module in (directory, catalog, applications, mappings, provisioning, provisioning_log):
+    routers = (directory, catalog, applications, mappings, provisioning, provisioning_log, imports)
+    for module in routers:
         app.include_router(module.router, prefix="/api/v1", dependencies=secured)
     _register_errors(app)
     _register_health(app)

@@ -14,6 +14,7 @@ from .admin import admin
 from .apps import apps, catalog
 from .directory import groups, users
 from .hub_commands import apikey, serve, worker
+from .imports import import_users
 from .log import log
 from .mapping import mapping
 from .provider import provider
@@ -54,6 +55,7 @@ cli.add_command(groups)
 cli.add_command(log)
 cli.add_command(sync)
 cli.add_command(worker)
+cli.add_command(import_users)
 apps.add_command(mapping)
 
 

@@ -25,6 +25,7 @@ from scimhub.directory.models import DirectoryUser
 from scimhub.scim.definitions import USER_URN
 
 __all__ = [
+    "SOURCE_FIELDS",
     "Values",
     "desired_values",
     "differences",
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 Values = dict[str, Any]
-_FIELDS = {
+#: Mapping sources (as the catalog names them) -> directory user fields.
+SOURCE_FIELDS = {
     "username": "username",
     "email": "email",
     "firstname": "firstname",
@@ -54,9 +56,9 @@ def desired_values(user: DirectoryUser, mapping: Sequence[Mapping], *, active: b
 def _source_value(user: DirectoryUser, source: str, active: bool) -> Any:
     if source == "state":
         return active
-    if source not in _FIELDS:
+    if source not in SOURCE_FIELDS:
         raise ValueError(f"Unknown mapping source {source!r}")
-    return getattr(user, _FIELDS[source]) or None
+    return getattr(user, SOURCE_FIELDS[source]) or None
 
 
 def resource_of(values: Values, mapping: Sequence[Mapping]) -> dict[str, Any]:

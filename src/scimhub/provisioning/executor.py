@@ -4,7 +4,8 @@ In scope: a linked user is updated (and reactivated if needed); otherwise the us
 looked up by ``userName eq`` and linked, or created. Only what changed is sent: minimal
 PATCH operations, or PUT (GET, change, replace) where the target lacks PATCH; nothing when
 nothing mapped changed. Out of scope: DELETE where the target supports it and the
-application is set to delete, otherwise PATCH ``active=false``.
+application is set to delete, otherwise PATCH ``active=false``; an account linked by an
+import and not managed yet (its user never was in scope) is left alone.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from .outcomes import AlreadyExists, Gone, Rejected
 from .summaries import change_note, create_summary, patch_summary, user_path
 from .targets import Target
 
-__all__ = ["LOOK_UP", "Executor", "Item"]
+__all__ = ["IMPORTED", "LOOK_UP", "Executor", "Item"]
 
+#: A link made by an import: the account exists, but the hub has not managed it yet.
+IMPORTED = "imported"
 #: "Nobody looked this user up yet": the executor does it itself.
 LOOK_UP: Any = object()
 _DEACTIVATE = [{"op": "replace", "path": "active", "value": False}]
@@ -187,6 +190,10 @@ class Executor:
         link = item.link
         if link.remote_id is None or link.remote_state == "absent":
             return Outcome(link, None, "absent", remove=True)
+        if link.remote_state == IMPORTED:  # never managed yet: the account is left alone
+            return _pushed(
+                item, link.remote_id, IMPORTED, link.pushed or {}, remove=item.user is None
+            )
         if link.remote_state == "inactive" and not link.verify:
             return self._kept(item, link.remote_id, link.pushed or {})
         if link.remote_state == "inactive":

@@ -26,6 +26,7 @@ from scimhub.storage.transactions import read_tx, write_tx
 from .batch import Batch
 from .control import Pauses, schedule_reconcile
 from .guard import lift_if_clear, paused_app_ids
+from .importing import JobRunner
 from .links import claim, release, renew
 from .log import ProvisioningLog
 from .marks import full_reconcile
@@ -38,11 +39,20 @@ __all__ = ["Worker"]
 log = logging.getLogger("scimhub.worker")
 _HOUSEKEEPING_SECONDS = 2.0
 _PRUNE_SECONDS = 3600.0
+_IMPORT_POLL_SECONDS = 1.0
 
 
 class Worker:
-    def __init__(self, engine: Engine, box: SecretBox, settings: EngineSettings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        box: SecretBox,
+        settings: EngineSettings,
+        *,
+        imports: JobRunner | None = None,
+    ) -> None:
         self.engine = engine
+        self.imports = imports
         self.box = box
         self.settings = settings
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -55,6 +65,8 @@ class Worker:
 
     def start(self) -> None:
         loops = [self._loop] * self.settings.threads + [self._housekeeping]
+        if self.imports is not None:
+            loops.append(self._import_jobs)
         for n, target in enumerate(loops):
             thread = threading.Thread(target=target, name=f"scimhub-worker-{n}", daemon=True)
             thread.start()
@@ -63,6 +75,8 @@ class Worker:
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stop.set()
+        if self.imports is not None:
+            self.imports.stopping.set()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -107,6 +121,18 @@ class Worker:
                 busy = 0
             if not busy:
                 self._stop.wait(self.settings.poll_seconds)
+
+    def _import_jobs(self) -> None:
+        """Runs import jobs one at a time (queued, or left by a crashed process)."""
+        assert self.imports is not None
+        while not self._stop.is_set():
+            try:
+                busy = self.imports.run_next(self.owner)
+            except Exception:
+                log.exception("import job runner failed; retrying")
+                busy = False
+            if not busy:
+                self._stop.wait(_IMPORT_POLL_SECONDS)
 
     def _housekeeping(self) -> None:
         pruned_at = 0.0

@@ -1,0 +1,5 @@
+"""Email to admins over SMTP (DESIGN.md ``notify/``): settings, a message, a mailer."""
+
+from .smtp import Email, Mailer, MailError, SmtpMailer, SmtpSettings
+
+__all__ = ["Email", "MailError", "Mailer", "SmtpMailer", "SmtpSettings"]

@@ -1,0 +1,248 @@
+"""Import jobs in the database: create, read, claim under a lease, checkpoint, finish.
+
+Every write of a running job is fenced by its lease: :func:`checkpoint` updates the job only
+while this runner still holds it, and the caller's transaction (holding that page's users,
+links and items) is rolled back otherwise, so two runners never both apply a page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from scimhub.storage.import_tables import import_items as items
+from scimhub.storage.import_tables import import_jobs as jobs
+from scimhub.storage.resources import now_utc
+
+from .apply import ItemResult
+
+__all__ = [
+    "ALL_NEW",
+    "COMPLETED",
+    "FAILED_JOB",
+    "QUEUED",
+    "RUNNING",
+    "USERS",
+    "ImportJob",
+    "LeaseLost",
+    "checkpoint",
+    "claim_job",
+    "create_job",
+    "finish",
+    "load_job",
+]
+
+ALL_NEW, USERS = "all_new", "users"
+QUEUED, RUNNING, COMPLETED, FAILED_JOB = "queued", "running", "completed", "failed"
+PENDING = "pending"
+
+
+class LeaseLost(Exception):
+    """Another runner took the job over (this one was presumed dead): stop, write nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    id: str
+    app_id: str
+    kind: str
+    state: str
+    requested_by: str
+    notify: tuple[str, ...]
+    next_start: int
+    total: int | None
+    listed: int
+    created: int
+    skipped: int
+    failed: int
+    error: str | None
+    runs: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    email_state: str
+    email_error: str | None
+
+    @property
+    def done(self) -> int:
+        return self.created + self.skipped + self.failed
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (COMPLETED, FAILED_JOB)
+
+
+def create_job(
+    conn: Connection,
+    app_id: str,
+    kind: str,
+    *,
+    usernames: Sequence[str] = (),
+    requested_by: str = "",
+    notify: Sequence[str] = (),
+) -> str:
+    job_id, now = str(uuid.uuid4()), now_utc()
+    row = {
+        "id": job_id,
+        "app_id": app_id,
+        "kind": kind,
+        "state": QUEUED,
+        "requested_by": requested_by[:200],
+        "notify": list(notify),
+        "next_start": 1,
+        "total": len(usernames) if kind == USERS else None,
+        "listed": 0,
+        "created": 0,
+        "skipped": 0,
+        "failed": 0,
+        "runs": 0,
+        "created_at": now,
+        "updated": now,
+        "email_state": PENDING,
+    }
+    conn.execute(insert(jobs), [row])
+    if usernames:
+        pending = [_pending(job_id, n, name) for n, name in enumerate(usernames)]
+        conn.execute(insert(items), pending)
+    return job_id
+
+
+def _pending(job_id: str, seq: int, username: str) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "key": username.casefold(),
+        "seq": seq,
+        "username": username,
+        "outcome": PENDING,
+    }
+
+
+def load_job(conn: Connection, job_id: str) -> ImportJob | None:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+    return None if row is None else job_of(row)
+
+
+def job_of(row: Any) -> ImportJob:
+    return ImportJob(
+        **{name: getattr(row, name) for name in ImportJob.__slots__ if name != "notify"},
+        notify=tuple(row.notify or ()),
+    )
+
+
+def claim_job(
+    conn: Connection, owner: str, now: datetime, lease: float, job_id: str | None = None
+) -> str | None:
+    """Lease a job to run (queued, or running under an expired lease), or one whose email
+    is still to be sent; ``job_id`` picks that job. Returns its id or None."""
+    free = or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now)
+    work = or_(jobs.c.state.in_((QUEUED, RUNNING)), jobs.c.email_state == PENDING)
+    unfinished = and_(work, jobs.c.state != FAILED_JOB)
+    query = select(jobs.c.id).where(unfinished, free).order_by(jobs.c.created_at).limit(1)
+    if job_id is not None:
+        query = query.where(jobs.c.id == job_id)
+    found = conn.execute(query).scalar()
+    if found is None:
+        return None
+    claimed = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == found, free)
+        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease), updated=now)
+    )
+    return found if claimed.rowcount == 1 else None
+
+
+def checkpoint(
+    conn: Connection,
+    job_id: str,
+    owner: str,
+    lease: float,
+    results: Sequence[ItemResult] = (),
+    **values: Any,
+) -> None:
+    """Record ``results`` and move the job on (counters added, ``values`` set) while still
+    holding its lease; LeaseLost otherwise (the caller's transaction must roll back)."""
+    now = now_utc()
+    counts = {k: sum(1 for r in results if r.outcome == k) for k in ("created", "skipped")}
+    counts["failed"] = sum(1 for r in results if r.outcome == "failed")
+    changed = conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .values(
+            **{k: jobs.c[k] + n for k, n in counts.items()},
+            **values,
+            lease_until=now + timedelta(seconds=lease),
+            updated=now,
+        )
+    )
+    if changed.rowcount != 1:
+        raise LeaseLost(job_id)
+    _record(conn, job_id, results)
+
+
+def _record(conn: Connection, job_id: str, results: Sequence[ItemResult]) -> None:
+    if not results:
+        return
+    keys = [r.key for r in results]
+    known = set(
+        conn.execute(select(items.c.key).where(items.c.job_id == job_id, items.c.key.in_(keys)))
+        .scalars()
+        .all()
+    )
+    start = _next_seq(conn, job_id)
+    fresh = [r for r in results if r.key not in known]
+    if fresh:
+        conn.execute(insert(items), [_item(job_id, start + n, r) for n, r in enumerate(fresh)])
+    for r in results:
+        if r.key in known:
+            conn.execute(
+                update(items)
+                .where(items.c.job_id == job_id, items.c.key == r.key)
+                .values(**_outcome(r))
+            )
+
+
+def _next_seq(conn: Connection, job_id: str) -> int:
+    last = conn.execute(select(func.max(items.c.seq)).where(items.c.job_id == job_id)).scalar()
+    return 0 if last is None else last + 1
+
+
+def _item(job_id: str, seq: int, r: ItemResult) -> dict[str, Any]:
+    return {"job_id": job_id, "key": r.key, "seq": seq, "username": r.username} | _outcome(r)
+
+
+def _outcome(r: ItemResult) -> dict[str, Any]:
+    return {
+        "remote_id": r.remote_id,
+        "outcome": r.outcome,
+        "reason": r.reason,
+        "user_id": r.user_id,
+    }
+
+
+def finish(conn: Connection, job_id: str, owner: str, state: str, error: str | None) -> None:
+    """The job ends (completed, or failed: resumable); its lease is given back."""
+    now = now_utc()
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .values(state=state, error=error, finished_at=now, updated=now, lease_until=None)
+    )
+
+
+def release(conn: Connection, job_id: str, owner: str) -> None:
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .values(lease_until=None, lease_owner=None)
+    )
+
+
+def set_email(conn: Connection, job_id: str, state: str, error: str | None) -> None:
+    conn.execute(
+        update(jobs).where(jobs.c.id == job_id).values(email_state=state, email_error=error)
+    )
