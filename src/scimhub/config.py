@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
         default=10.0, description="How long activation waits for the target's answer"
     )
     max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
+    web_session_idle_minutes: int = Field(
+        default=30, ge=1, description="A web UI session ends after this long without a request"
+    )
+    web_session_max_hours: int = Field(
+        default=12, ge=1, description="...and this long after sign-in, whatever happens"
+    )
     worker_threads: int = Field(default=6, ge=1, le=64, description="Provisioning worker threads")
     worker_batch_size: int = Field(default=50, ge=1, le=500, description="Links per claim")
     worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between claims")
@@ -46,6 +53,19 @@ class Settings(BaseSettings):
         default=3, ge=1, description="...and at least this many (one leaver never pauses)"
     )
     provisioning_log_retention_days: int = Field(default=90, ge=1)
+    import_page_size: int = Field(default=100, ge=1, le=1000, description="Users per listed page")
+    import_lease_seconds: float = Field(
+        default=30.0, gt=0, description="A crashed import job is resumed by another process after"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no emails")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "scimhub@localhost"
+    smtp_to: str = Field(default="", description="Comma-separated admin addresses")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    smtp_ca_file: str | None = Field(default=None, description="CA bundle for a private CA")
 
     @property
     def resolved_database_url(self) -> str:

@@ -73,7 +73,9 @@ def test_the_new_only_filter_shows_only_new_users_and_pages_through_them(seeded:
     assert len(first.candidates) == 30 and {c.status for c in first.candidates} == {"new"}
     assert first.next_start is not None and first.total == SEEDED
     new = every_candidate(s, new_only=True, count=30)
-    assert sorted(c.remote.username for c in new) == sorted(r["userName"] for r in remotes[ALREADY:])
+    assert sorted(c.remote.username for c in new) == sorted(
+        r["userName"] for r in remotes[ALREADY:]
+    )
 
 
 def test_a_small_import_runs_at_once_with_a_result_per_user(seeded: Seeded) -> None:
@@ -123,8 +125,7 @@ def test_a_large_import_runs_as_a_job_and_emails_its_summary(
     assert recipients == ["ada@example.com", "ops@example.com"]
     assert message["From"] == "scimhub@example.com"
     assert message["Subject"] == (
-        f"scimhub: import from {s.app} completed: 210 created, 0 skipped, "
-        "0 could not be imported"
+        f"scimhub: import from {s.app} completed: 210 created, 0 skipped, 0 could not be imported"
     )
     body = message.get_payload(decode=True).decode()
     assert "Created:          210" in body and "Requested by:     ada" in body
