@@ -113,7 +113,8 @@ class Imports:
         remotes = [read_remote(r, target.mapping) for r in page.page.resources]
         with read_tx(self.engine) as conn:
             classified = classify(conn, target.app_id, remotes)
-        return [c.remote for c in classified if c.status == NEW]
+        # Those that conflict with the directory are "imported" but get their reason.
+        return [c.remote for c in classified if c.status == NEW or c.conflict]
 
     # --- importing --------------------------------------------------------------------
 
