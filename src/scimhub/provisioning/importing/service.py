@@ -184,7 +184,8 @@ class Imports:
                 with write_tx(self.engine) as conn:
                     done = importer.apply(conn, remotes)
                 results += done + unanswered(chunk, found, done)
-        return results
+        order = {name.casefold(): n for n, name in enumerate(names)}
+        return sorted(results, key=lambda r: order.get(r.key, len(order)))
 
     # --- jobs -------------------------------------------------------------------------
 
