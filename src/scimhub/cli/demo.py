@@ -9,6 +9,7 @@ procedure: deactivate, update the token, activate.
 
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,11 +24,12 @@ from scimhub.hub import Hub
 from scimhub.problems import NotFound
 from scimhub.storage.tenants import TenantError, TenantStore
 
-__all__ = ["DemoUrls", "describe", "ensure_free", "seed_demo", "start_provider"]
+__all__ = ["DemoUrls", "describe", "ensure_admin", "ensure_free", "seed_demo", "start_provider"]
 
 APP_LABEL = "Profit.co (demo)"
 PROFITCO_PATH = "/app/rest/platform/auth/scim/v2"
 DEMO_LABEL = "make run"
+DEMO_ADMIN = "admin"
 GROUPS = {
     "Engineering": ("ada@example.com", "grace@example.com", "linus@example.com"),
     "Sales": ("mary@example.com", "joan@example.com"),
@@ -81,7 +83,9 @@ def start_provider(host: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def seed_demo(hub: Hub, urls: DemoUrls) -> tuple[str, str]:
-    """Ensure the demo tenant, directory and application; returns (SCIM key, API key)."""
+    """Ensure the demo tenant, directory, application and web UI admin (printing where the
+    UI is and, when it was just created, the admin's password); returns (SCIM key, API key)."""
+    click.echo(ensure_admin(hub, urls))
     scim_key = _fresh_scim_key(TenantStore(hub.engine), urls.tenant)
     _ensure_directory(hub)
     app_id = _ensure_application(hub)
@@ -90,6 +94,21 @@ def seed_demo(hub: Hub, urls: DemoUrls) -> tuple[str, str]:
     hub.idm.configure(app_id, base_url=urls.provider + PROFITCO_PATH, token=scim_key)
     hub.idm.activate(app_id)
     return scim_key, _fresh_api_key(hub)
+
+
+def ensure_admin(hub: Hub, urls: DemoUrls) -> str:
+    """Create the web UI admin ``admin`` with a random password unless it exists; the line
+    that says where the UI is and how to sign in."""
+    where = f"Web UI: {urls.hub}/ui/"
+    try:
+        hub.admins.get(DEMO_ADMIN)
+    except NotFound:
+        password = secrets.token_urlsafe(12)
+        hub.admins.create(DEMO_ADMIN, password)
+        return f"{where}  ({DEMO_ADMIN} / {password})"
+    return (
+        f"{where}  (admin exists; to set its password: .venv/bin/scimhub admin passwd {DEMO_ADMIN})"
+    )
 
 
 def _fresh_scim_key(store: TenantStore, tenant: str) -> str:

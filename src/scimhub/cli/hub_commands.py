@@ -20,17 +20,18 @@ __all__ = ["apikey", "serve", "serve_hub", "worker"]
 @click.option("--no-worker", is_flag=True, help="API only (run `scimhub worker` elsewhere)")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, no_worker: bool) -> None:
-    """Run the hub: its REST API (OpenAPI at /openapi.json, docs at /docs) and a
-    provisioning worker in the same process."""
+    """Run the hub: its REST API (OpenAPI at /openapi.json, docs at /docs), the admin web
+    UI at /ui/ and a provisioning worker in the same process."""
     serve_hub(open_hub(settings), host, port, worker=not no_worker)
 
 
 def serve_hub(hub: Hub, host: str, port: int, *, worker: bool = True) -> None:
+    """The REST API and the web UI (``compose_app``), with a provisioning worker."""
     import uvicorn
 
-    from scimhub.api import create_api
+    from .server import compose_app
 
-    app = create_api(hub.settings, hub.engine, hub)
+    app = compose_app(hub)
     running = hub.worker() if worker else None
     if running is not None:
         running.start()

@@ -1,0 +1,37 @@
+"""The hub's HTTP composition: the REST API and the admin web UI in one ASGI app.
+
+`scimhub serve` and `scimhub demo` serve this, and the tests compose the app the same way.
+The UI is mounted at ``/ui`` (its cookies are scoped there); ``/`` leads to it.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
+
+from scimhub.api import create_api
+from scimhub.api.limits import BodyLimit
+from scimhub.hub import Hub
+from scimhub.web import UI_PREFIX, create_web
+
+__all__ = ["compose_app"]
+
+
+def compose_app(hub: Hub) -> Starlette:
+    """The API at ``/api/v1`` (and ``/healthz``, ``/docs``), the UI at ``/ui/``."""
+    api = create_api(hub.settings, hub.engine, hub)
+    web = BodyLimit(create_web(hub), max_bytes=hub.settings.max_body_bytes)
+    return Starlette(
+        routes=[
+            Route("/", _to_ui),
+            Route(UI_PREFIX, _to_ui),
+            Mount(UI_PREFIX, app=web),
+            Mount("", app=api),
+        ]
+    )
+
+
+async def _to_ui(_: Request) -> RedirectResponse:
+    return RedirectResponse(UI_PREFIX + "/", status_code=307)

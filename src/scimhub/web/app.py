@@ -1,0 +1,43 @@
+"""The web UI's app factory: public pages (sign-in, static files) and the screens, every
+screen behind the session and CSRF guard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from starlette.staticfiles import StaticFiles
+
+from scimhub.hub import Hub
+from scimhub.storage.admin_sessions import AdminSessions
+
+from . import home, signin
+from .auth import guard
+from .errors import register_errors
+from .headers import SecurityHeaders
+
+__all__ = ["SCREENS", "create_web"]
+
+STATIC = Path(__file__).parent / "static"
+#: Screen modules, each with a ``router``; their routes need a signed-in admin, and their
+#: POST/PUT/PATCH/DELETE requests a matching CSRF token.
+SCREENS = (home,)
+
+
+def create_web(hub: Hub) -> FastAPI:
+    """The admin UI on ``hub``'s services; the composition mounts it at ``/ui``."""
+    app = FastAPI(title="scimhub admin UI", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.hub = hub
+    app.state.sessions = AdminSessions(
+        hub.engine,
+        idle=timedelta(minutes=hub.settings.web_session_idle_minutes),
+        lifetime=timedelta(hours=hub.settings.web_session_max_hours),
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(signin.router)
+    for screen in SCREENS:
+        app.include_router(screen.router, dependencies=[Depends(guard)])
+    register_errors(app)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,41 @@
+/* scimhub admin UI: the few behaviours htmx does not provide (no inline scripts: CSP). */
+(function () {
+  "use strict";
+
+  function say(regionId, kind, text) {
+    var region = document.getElementById(regionId);
+    if (!region) return;
+    var message = document.createElement("p");
+    message.className = "msg msg-" + kind;
+    message.textContent = text;
+    region.replaceChildren(message);
+  }
+
+  // Each action reports afresh: clear the previous messages when a request starts.
+  document.addEventListener("htmx:beforeRequest", function () {
+    ["status", "alert"].forEach(function (id) {
+      var region = document.getElementById(id);
+      if (region) region.replaceChildren();
+    });
+  });
+
+  // Nothing fails silently: a request that got no answer says so.
+  document.addEventListener("htmx:sendError", function () {
+    say("alert", "error", "The server did not answer. Reload the page to see the current state.");
+  });
+
+  // <button type="button" data-copy="#element-id">Copy</button> copies that element's text.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) {
+      say("alert", "error", "Copying is not available here; select the text and copy it.");
+      return;
+    }
+    navigator.clipboard.writeText(source.textContent.trim()).then(
+      function () { say("status", "success", "Copied to the clipboard."); },
+      function () { say("alert", "error", "Copying failed; select the text and copy it."); }
+    );
+  });
+})();
