@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check bench bench-hub bench-provisioning clean
+.PHONY: install browser run test check bench bench-hub bench-provisioning clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,7 +16,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/scimhub demo
 
-test: $(STAMP)
+# Debian's chromium for the browser tests (Playwright drives it; nothing else is downloaded).
+browser:
+	bash scripts/install-browser.sh
+
+test: $(STAMP) browser
 	$(VENV)/bin/pytest
 
 check: $(STAMP)
