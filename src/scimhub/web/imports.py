@@ -1,0 +1,112 @@
+"""The application panel's **Import** tab: the application's users listed as New or
+Imported (with a New-only filter), a selection imported at once under 100 users, or as a
+background job whose progress the page follows (and whose summary is emailed).
+
+Everything is the import service's (``hub.imports``); this module only draws it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from starlette.responses import HTMLResponse
+
+from scimhub.problems import Invalid
+from scimhub.provisioning.importing import ImportJob
+
+from .auth import HubDep, SessionDep
+from .render import render
+
+__all__ = ["router"]
+
+router = APIRouter()
+PAGE = 50
+_STATUS = {"new": "New", "imported": "Imported"}
+
+
+@router.get("/applications/{app_id}/import")
+def import_tab(
+    request: Request,
+    hub: HubDep,
+    app_id: str,
+    start: Annotated[int, Query(ge=1)] = 1,
+    new_only: bool = False,
+) -> HTMLResponse:
+    app = hub.applications.get(app_id)
+    page = hub.imports.candidates(app.id, start=start, count=PAGE, new_only=new_only)
+    context = {
+        "app": app,
+        "active": "import",
+        "candidates": page.candidates,
+        "statuses": _STATUS,
+        "next_start": page.next_start,
+        "start": start,
+        "total": page.total,
+        "new_only": new_only,
+        "jobs": hub.imports.jobs(app.id, limit=5),
+    }
+    return render(request, "imports/tab.html", context)
+
+
+@router.post("/applications/{app_id}/import")
+def start_import(
+    request: Request,
+    hub: HubDep,
+    session: SessionDep,
+    app_id: str,
+    *,
+    usernames: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    all_new: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    app = hub.applications.get(app_id)
+    if not usernames and not all_new:
+        raise Invalid("Select at least one user to import, or choose Import all New users")
+    started = hub.imports.start(
+        app.id,
+        usernames=usernames,
+        all_new=all_new,
+        requested_by=f"web UI {session.username}",
+    )
+    context: dict[str, object] = {"app": app, "active": "import", "warning": started.warning}
+    if started.job is None:
+        results = started.results or []
+        created = sum(1 for r in results if r.outcome == "created")
+        success = f"{created} of {len(results)} users created in the directory"
+        return render(
+            request, "imports/results.html", context | {"results": results}, success=success
+        )
+    context |= {"job": started.job, "progress": _progress(started.job)}
+    success = "The import runs in the background; an email with the summary will follow"
+    return render(request, "imports/job.html", context, success=success)
+
+
+@router.get("/applications/{app_id}/import/jobs/{job_id}")
+def job_page(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
+    """The job's page, or (for htmx polling) just its progress panel."""
+    app = hub.applications.get(app_id)
+    job = hub.imports.job(app.id, job_id)
+    context = {"app": app, "active": "import", "job": job, "progress": _progress(job)}
+    if request.headers.get("HX-Request") == "true":
+        failures = hub.imports.items(app.id, job.id, outcome="failed", limit=100)
+        return render(request, "imports/_progress.html", context | {"failures": failures})
+    failures = hub.imports.items(app.id, job.id, outcome="failed", limit=100)
+    return render(request, "imports/job.html", context | {"failures": failures})
+
+
+@router.post("/applications/{app_id}/import/jobs/{job_id}/resume")
+def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
+    app = hub.applications.get(app_id)
+    job = hub.imports.resume(app.id, job_id)
+    context = {"app": app, "active": "import", "job": job, "progress": _progress(job)}
+    return render(request, "imports/job.html", context, success="The import job resumes")
+
+
+def _progress(job: ImportJob) -> dict[str, int | None]:
+    """What the progress bar shows: done out of total (total unknown: an indeterminate bar)."""
+    done = job.done if job.kind == "users" else job.listed
+    total = job.total
+    if job.state == "completed":
+        total = total or max(done, 1)
+        done = total
+    return {"done": done, "total": total}
