@@ -15,8 +15,9 @@ from starlette.responses import HTMLResponse
 from scimhub.problems import Invalid
 from scimhub.provisioning.importing import ImportJob
 
+from .app_panel import panel_values
 from .auth import HubDep, SessionDep
-from .render import render
+from .render import is_htmx, render
 
 __all__ = ["router"]
 
@@ -33,11 +34,10 @@ def import_tab(
     start: Annotated[int, Query(ge=1)] = 1,
     new_only: bool = False,
 ) -> HTMLResponse:
-    app = hub.applications.get(app_id)
+    panel = panel_values(hub, app_id, "import")
+    app = panel["app"]
     page = hub.imports.candidates(app.id, start=start, count=PAGE, new_only=new_only)
-    context = {
-        "app": app,
-        "active": "import",
+    context = panel | {
         "candidates": page.candidates,
         "statuses": _STATUS,
         "next_start": page.next_start,
@@ -59,7 +59,8 @@ def start_import(
     usernames: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     all_new: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
-    app = hub.applications.get(app_id)
+    panel = panel_values(hub, app_id, "import")
+    app = panel["app"]
     if not usernames and not all_new:
         raise Invalid("Select at least one user to import, or choose Import all New users")
     started = hub.imports.start(
@@ -68,7 +69,7 @@ def start_import(
         all_new=all_new,
         requested_by=f"web UI {session.username}",
     )
-    context: dict[str, object] = {"app": app, "active": "import", "warning": started.warning}
+    context: dict[str, object] = panel | {"warning": started.warning}
     if started.job is None:
         results = started.results or []
         created = sum(1 for r in results if r.outcome == "created")
@@ -84,21 +85,19 @@ def start_import(
 @router.get("/applications/{app_id}/import/jobs/{job_id}")
 def job_page(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
     """The job's page, or (for htmx polling) just its progress panel."""
-    app = hub.applications.get(app_id)
-    job = hub.imports.job(app.id, job_id)
-    context = {"app": app, "active": "import", "job": job, "progress": _progress(job)}
-    if request.headers.get("HX-Request") == "true":
-        failures = hub.imports.items(app.id, job.id, outcome="failed", limit=100)
-        return render(request, "imports/_progress.html", context | {"failures": failures})
-    failures = hub.imports.items(app.id, job.id, outcome="failed", limit=100)
-    return render(request, "imports/job.html", context | {"failures": failures})
+    panel = panel_values(hub, app_id, "import")
+    job = hub.imports.job(panel["app"].id, job_id)
+    context = panel | {"job": job, "progress": _progress(job)}
+    failures = hub.imports.items(job.app_id, job.id, outcome="failed", limit=100)
+    template = "imports/_progress.html" if is_htmx(request) else "imports/job.html"
+    return render(request, template, context | {"failures": failures})
 
 
 @router.post("/applications/{app_id}/import/jobs/{job_id}/resume")
 def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
-    app = hub.applications.get(app_id)
-    job = hub.imports.resume(app.id, job_id)
-    context = {"app": app, "active": "import", "job": job, "progress": _progress(job)}
+    panel = panel_values(hub, app_id, "import")
+    job = hub.imports.resume(panel["app"].id, job_id)
+    context = panel | {"job": job, "progress": _progress(job)}
     return render(request, "imports/job.html", context, success="The import job resumes")
 
 
