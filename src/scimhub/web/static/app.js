@@ -39,3 +39,12 @@
     );
   });
 })();
+
+/* API Access (and any screen whose htmx answer carries data-focus-after-swap): move the
+   keyboard focus once to the new content, e.g. a SCIM key shown once, when htmx swaps it in. */
+document.addEventListener("htmx:afterSettle", function () {
+  var focus = document.querySelector("[data-focus-after-swap]");
+  if (!focus) return;
+  focus.removeAttribute("data-focus-after-swap");
+  focus.focus();
+});
