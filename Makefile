@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test check bench bench-hub bench-provisioning clean
+.PHONY: install browser run test check bench bench-hub bench-provisioning bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-hub: $(STAMP)
 
 bench-provisioning: $(STAMP)
 	$(PY) bench/provisioning_bench.py
+
+bench-import: $(STAMP)
+	$(PY) bench/import_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
