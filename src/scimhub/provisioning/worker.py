@@ -66,6 +66,7 @@ class Worker:
     def start(self) -> None:
         loops = [self._loop] * self.settings.threads + [self._housekeeping]
         if self.imports is not None:
+            self.imports.stopping.clear()
             loops.append(self._import_jobs)
         for n, target in enumerate(loops):
             thread = threading.Thread(target=target, name=f"scimhub-worker-{n}", daemon=True)

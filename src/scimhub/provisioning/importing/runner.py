@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -133,6 +132,8 @@ class JobRunner:
                 work.run(connector)
         except RemoteFailure as exc:
             return self._end(job, owner, FAILED_JOB, _stopped(exc))
+        except _ShuttingDown:  # left running: the next runner continues at the cursor
+            return job
         return self._end(job, owner, COMPLETED, None)
 
     def _start(self, job: ImportJob, owner: str) -> None:
@@ -170,6 +171,10 @@ class JobRunner:
             return
         with write_tx(self.engine) as conn:
             set_email(conn, job.id, "sent", None)
+
+
+class _ShuttingDown(Exception):
+    """The process is stopping: the job is left for the next runner."""
 
 
 class _Work:
@@ -238,8 +243,11 @@ class _Work:
             return list(conn.execute(query).scalars())
 
     def _fetch(self, call: Callable[[], T]) -> T:
-        """``call`` with retries on transient failures; the lease is renewed before each."""
+        """``call`` with retries on transient failures; the lease is renewed before each.
+        A process shutting down stops here, between pages."""
         for attempt in range(_ATTEMPTS):
+            if self.runner.stopping.is_set():
+                raise _ShuttingDown
             self._renew()
             try:
                 return call()
@@ -247,7 +255,7 @@ class _Work:
                 if attempt == _ATTEMPTS - 1 or self.runner.stopping.is_set():
                     raise
                 cap = self.runner.settings.retry_cap
-                time.sleep(min(exc.retry_after or 2.0**attempt, cap))
+                self.runner.stopping.wait(min(exc.retry_after or 2.0**attempt, cap))
         raise AssertionError("unreachable")
 
     def _renew(self) -> None:
