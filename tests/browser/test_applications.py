@@ -98,6 +98,7 @@ def test_profitco_is_added_activated_provisions_a_group_and_is_deleted(
 
     # Identity Management: a wrong token says why, the right one activates.
     expect(_tab(page, label, "Identity Management")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_label("Custom base URL")).to_be_hidden()  # a region is chosen
     page.get_by_label("Region").select_option(label="Custom base URL")
     page.get_by_label("Custom base URL").fill(provider.url + PROFITCO_PATH)
     page.get_by_label("Token").fill("wrong-token-0000")

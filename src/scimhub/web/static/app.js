@@ -48,3 +48,25 @@ document.addEventListener("htmx:afterSettle", function () {
   focus.removeAttribute("data-focus-after-swap");
   focus.focus();
 });
+
+/* SSO Applications, Identity Management tab: the custom base URL field is shown only when
+   "Custom base URL" is the chosen region (<select data-shows-when="custom" data-shows="#id">).
+   Without scripts the field stays visible and the service ignores it for a region. */
+(function () {
+  "use strict";
+
+  function sync(select) {
+    var field = document.querySelector(select.getAttribute("data-shows"));
+    if (field) field.hidden = select.value !== select.getAttribute("data-shows-when");
+  }
+
+  function syncAll() {
+    document.querySelectorAll("select[data-shows]").forEach(sync);
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-shows]")) sync(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("htmx:afterSettle", syncAll);
+})();
