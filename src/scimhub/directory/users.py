@@ -26,7 +26,7 @@ from .queries import chunks, resolve_user, user_of
 from .search import search_rows
 from .validation import NewUser, checked_state, checked_user_changes, new_user
 
-__all__ = ["Users", "insert_user"]
+__all__ = ["Users", "insert_user", "insert_users"]
 
 
 class Users:
@@ -166,8 +166,33 @@ def insert_user(conn: Connection, new: NewUser, changes: ChangeSink = NO_CHANGES
     savepoint, so after a Conflict the caller's transaction is still usable.
     """
     _refuse_taken(conn, new.username, new.email)
+    row = _new_row(new)
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(users), [row | _ci(row)])
+            changes.users_changed(conn, [row["id"]])
+    except IntegrityError as exc:
+        raise _conflict(exc, new.username, new.email) from None
+    return DirectoryUser(**row | {"state": new.state})
+
+
+def insert_users(
+    conn: Connection, news: Iterable[NewUser], changes: ChangeSink = NO_CHANGES
+) -> list[DirectoryUser]:
+    """Insert many validated users with one statement (bulk imports). The caller has made
+    sure no username or email is taken; a collision raises IntegrityError and the caller's
+    savepoint must roll back."""
+    rows = [_new_row(new) for new in news]
+    if not rows:
+        return []
+    conn.execute(insert(users), [row | _ci(row) for row in rows])
+    changes.users_changed(conn, [row["id"] for row in rows])
+    return [DirectoryUser(**row | {"state": UserState(row["state"])}) for row in rows]
+
+
+def _new_row(new: NewUser) -> dict[str, Any]:
     now = now_utc()
-    row: dict[str, Any] = {
+    return {
         "id": str(uuid.uuid4()),
         "username": new.username,
         "email": new.email,
@@ -179,13 +204,6 @@ def insert_user(conn: Connection, new: NewUser, changes: ChangeSink = NO_CHANGES
         "created": now,
         "updated": now,
     }
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(users), [row | _ci(row)])
-            changes.users_changed(conn, [row["id"]])
-    except IntegrityError as exc:
-        raise _conflict(exc, new.username, new.email) from None
-    return DirectoryUser(**row | {"state": new.state})
 
 
 def _page(conn: Connection, where: list[Any], after: str | None, n: int) -> list[Any]:

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import IntegrityError
 
 from scimhub.directory.changes import ChangeSink
-from scimhub.directory.users import insert_user
+from scimhub.directory.users import insert_user, insert_users
+from scimhub.directory.validation import NewUser
 from scimhub.problems import Problem
 from scimhub.storage.provisioning_tables import provisioning_links as links
 from scimhub.storage.resources import now_utc
@@ -58,13 +60,20 @@ class Importer:
         self, conn: Connection, remotes: Sequence[RemoteUser], *, only_new: bool = False
     ) -> list[ItemResult]:
         """Import ``remotes``; ``only_new`` passes over those already in the directory
-        (reporting only the ones that conflict with it)."""
+        (reporting only the ones that conflict with it). The page's new users go in with
+        one INSERT for the users and one for the links; a collision with a concurrent
+        writer falls back to one user at a time, each reported on its own."""
         candidates = classify(conn, self.app_id, remotes)
         if only_new:
             candidates = [c for c in candidates if c.status != IMPORTED or c.conflict]
-        return [self._one(conn, c) for c in candidates]
+        screened = [self._screen(c) for c in candidates]
+        pairs = list(zip(candidates, screened, strict=True))
+        fresh = [(c, s) for c, s in pairs if isinstance(s, NewUser)]
+        created = self._insert_all(conn, fresh)
+        return [s if isinstance(s, ItemResult) else created[c.remote.remote_id] for c, s in pairs]
 
-    def _one(self, conn: Connection, candidate: Candidate) -> ItemResult:
+    def _screen(self, candidate: Candidate) -> ItemResult | NewUser:
+        """The user to create, or why this record gives none."""
         remote = candidate.remote
         reason = self._duplicate(remote)
         self._remember(remote)
@@ -73,7 +82,32 @@ class Importer:
         if candidate.status == IMPORTED:
             return _already(candidate)
         try:
-            new = new_user_of(remote)
+            return new_user_of(remote)
+        except Problem as exc:
+            return _result(remote, FAILED, exc.detail)
+
+    def _insert_all(
+        self, conn: Connection, fresh: list[tuple[Candidate, NewUser]]
+    ) -> dict[str, ItemResult]:
+        if not fresh:
+            return {}
+        try:
+            with conn.begin_nested():
+                made = insert_users(conn, [new for _, new in fresh], self.changes)
+                rows = [
+                    _link_row(self.app_id, u.id, c.remote)
+                    for (c, _), u in zip(fresh, made, strict=True)
+                ]
+                conn.execute(insert(links), rows)
+        except IntegrityError:  # someone created one of them meanwhile: one by one
+            return {c.remote.remote_id: self._insert_one(conn, c.remote, n) for c, n in fresh}
+        return {
+            c.remote.remote_id: _result(c.remote, CREATED, None, u.id)
+            for (c, _), u in zip(fresh, made, strict=True)
+        }
+
+    def _insert_one(self, conn: Connection, remote: RemoteUser, new: NewUser) -> ItemResult:
+        try:
             with conn.begin_nested():
                 user = insert_user(conn, new, self.changes)
                 conn.execute(insert(links), [_link_row(self.app_id, user.id, remote)])
