@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 from scimhub.hub import Hub
 from scimhub.storage.admin_sessions import AdminSessions
 
-from . import api_access, applications, groups, home, signin, users
+from . import api_access, applications, groups, home, imports, signin, users
 from .auth import guard
 from .errors import register_errors
 from .headers import SecurityHeaders
@@ -22,7 +22,7 @@ __all__ = ["SCREENS", "create_web"]
 STATIC = Path(__file__).parent / "static"
 #: Screen modules, each with a ``router``; their routes need a signed-in admin, and their
 #: POST/PUT/PATCH/DELETE requests a matching CSRF token.
-SCREENS = (home, users, groups, api_access, applications)
+SCREENS = (home, users, groups, api_access, applications, imports)
 
 
 def create_web(hub: Hub) -> FastAPI:
