@@ -1,7 +1,8 @@
-"""SSO Applications in a real browser, against a real provider's Profit.co tenant: add the
-application, see why a wrong token fails, activate with the right one, bind a group and see
-its users appear in the provider, suspend one (active=false there), see the token refused
-while active, the delete refused while active, deactivate, and delete the application."""
+"""The whole mission in a real browser, against a real provider's Profit.co tenant: sign in,
+add the application, see why a wrong token fails, activate with the right one, bind a group
+and see its users appear in the provider, suspend one (active=false there), see the token
+refused while active, import users who exist only in the provider, see the delete refused
+while active, deactivate, and delete the application."""
 
 from __future__ import annotations
 
@@ -138,6 +139,27 @@ def test_profitco_is_added_activated_provisions_a_group_and_is_deleted(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_have_text(TOKEN_RULE)
 
+    # Import users who exist only in the provider: New, selected, created at once.
+    only_there = [f"cara-{tag}@example.com", f"dan-{tag}@example.com"]
+    for username in only_there:
+        target.client.post("/Users", json=_scim_user(username)).raise_for_status()
+    _tab(page, label, "Import").click()
+    expect(page.get_by_role("note")).to_contain_text("Imported users belong to no group")
+    page.get_by_label("Show New users only").check()
+    page.get_by_role("button", name="Apply").click()
+    for username in only_there:
+        expect(page.get_by_role("row", name=re.compile(re.escape(username)))).to_contain_text("New")
+        page.get_by_label(f"Select {username}").check()
+    expect(page.get_by_role("row", name=re.compile(re.escape(users[1])))).to_have_count(0)
+    page.get_by_role("button", name="Import selected").click()
+    expect(page.get_by_role("status")).to_contain_text("2 of 2 users created in the directory")
+    expect(page.get_by_role("note")).to_contain_text("user group bound to")
+    for username in only_there:
+        expect(page.get_by_role("row", name=re.compile(re.escape(username)))).to_contain_text(
+            "created"
+        )
+        assert ui_hub.users.get(username).lastname == "Imported"
+
     # Deleting is refused while the integration is active.
     _delete(page, label)
     expect(page.get_by_role("alert")).to_contain_text("the IdM integration is active")
@@ -155,6 +177,16 @@ def test_profitco_is_added_activated_provisions_a_group_and_is_deleted(
     expect(page.get_by_role("link", name=label)).to_have_count(0)
     errors = [m for m in console if not _EXPECTED.match(m)]
     assert errors == [], "\n".join(errors)
+
+
+def _scim_user(username: str) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": username,
+        "name": {"givenName": "Only", "familyName": "Imported"},
+        "emails": [{"value": username, "type": "work", "primary": True}],
+        "active": True,
+    }
 
 
 def _tab(page: Page, label: str, name: str) -> Locator:
