@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test check bench bench-hub bench-provisioning bench-import clean
+.PHONY: install browser screenshots run test check bench bench-hub bench-provisioning bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,10 @@ browser:
 
 test: $(STAMP) browser
 	$(VENV)/bin/pytest
+
+# PNG screenshots of the web UI's main screens in docs/screenshots/ (shown in the README).
+screenshots: $(STAMP) browser
+	$(PY) scripts/screenshots.py
 
 check: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
