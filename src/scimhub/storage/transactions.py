@@ -73,3 +73,16 @@ def retrying(work: Callable[[], T], attempts: int = 3) -> T:
             if attempt == attempts or getattr(exc.orig, "sqlstate", None) not in _TRANSIENT:
                 raise
     raise AssertionError("unreachable")
+
+
+def custom_plans(conn: Connection) -> None:
+    """For the rest of this transaction, PostgreSQL plans each statement for its own values.
+
+    A bulk job runs the same ``col IN (100 values)`` statements hundreds of times; psycopg
+    prepares them after five runs and PostgreSQL then switches to a generic plan, which on a
+    table that grew since it was last analysed is a sequential scan comparing every row with
+    every value: the import of 10,000 users slowed page after page (60 → 240 ms). Custom
+    plans use the unique indexes (0.2 ms of planning). Nothing to do on SQLite.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from scimhub.directory.queries import chunks
 from scimhub.storage.hub_tables import directory_users as users
 from scimhub.storage.provisioning_tables import provisioning_links as links
+from scimhub.storage.transactions import custom_plans
 
 from .records import RemoteUser
 
@@ -53,6 +54,9 @@ class Candidate:
 
 
 def classify(conn: Connection, app_id: str, remotes: Sequence[RemoteUser]) -> list[Candidate]:
+    """Each remote user New or Imported. The transaction's later bulk statements (the
+    page's inserts, marks, items) are planned for their own values (``custom_plans``)."""
+    custom_plans(conn)
     by_name = _users(conn, users.c.username_ci, [r.username.lower() for r in remotes if r.username])
     by_email = _users(conn, users.c.email_ci, [r.email.lower() for r in remotes if r.email])
     matched = [*by_name.values(), *by_email.values()]
