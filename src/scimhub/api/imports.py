@@ -185,8 +185,7 @@ def resume(hub: HubDep, ref: str, job_id: str) -> JobOut:
 def job_out(job: ImportJob) -> JobOut:
     percent = None
     if job.total:
-        done = job.done if job.kind == "users" else job.listed
-        percent = round(min(100.0, 100.0 * done / job.total), 1)
+        percent = round(min(100.0, 100.0 * job.progressed / job.total), 1)
     if job.state == "completed":
         percent = 100.0
     fields = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}

@@ -158,10 +158,9 @@ def _run_with_bar(hub: Hub, app_ref: str, job: ImportJob) -> ImportJob:
     with click.progressbar(length=length or 1, label=label, file=sys.stderr) as bar:
 
         def progress(current: ImportJob) -> None:
-            done = current.done if current.kind == "users" else current.listed
             if current.total and current.total != bar.length:
                 bar.length = current.total
-            bar.update(max(0, done - bar.pos))
+            bar.update(max(0, current.progressed - bar.pos))
 
         while not job.finished:
             ran = hub.imports.run(job.id, owner, progress)

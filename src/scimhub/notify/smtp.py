@@ -63,6 +63,10 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
+    @property
+    def configured(self) -> bool:
+        return self.settings.configured
+
     def recipients(self, wanted: Sequence[str]) -> tuple[str, ...]:
         """Those asked for, else the configured recipients."""
         return tuple(wanted) or self.settings.recipients

@@ -103,7 +103,7 @@ def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLR
 
 def _progress(job: ImportJob) -> dict[str, int | None]:
     """What the progress bar shows: done out of total (total unknown: an indeterminate bar)."""
-    done = job.done if job.kind == "users" else job.listed
+    done = job.progressed
     total = job.total
     if job.state == "completed":
         total = total or max(done, 1)

@@ -1,7 +1,8 @@
 """Creating directory users from an application's records, each linked to its remote id.
 
-Runs inside the caller's transaction (a page of a job, or a small import): every record in
-its own savepoint, so a bad record leaves nothing behind and the others go in. The link
+Runs inside the caller's transaction (a page of a job, or a small import): a bad record
+is reported and the others go in, with one INSERT for the page's users and one for their
+links in one savepoint (one user at a time if a concurrent writer collides). The link
 row's state is ``imported``: the engine updates the account once the user is in scope and
 never creates it again; until then it leaves the account alone (an imported user is in no
 group yet, and importing must not deprovision anybody).
@@ -65,12 +66,13 @@ class Importer:
         writer falls back to one user at a time, each reported on its own."""
         candidates = classify(conn, self.app_id, remotes)
         if only_new:
-            candidates = [c for c in candidates if c.status != IMPORTED or c.conflict]
+            candidates = [c for c in candidates if c.in_all_new]
         screened = [self._screen(c) for c in candidates]
-        pairs = list(zip(candidates, screened, strict=True))
-        fresh = [(c, s) for c, s in pairs if isinstance(s, NewUser)]
-        created = self._insert_all(conn, fresh)
-        return [s if isinstance(s, ItemResult) else created[c.remote.remote_id] for c, s in pairs]
+        fresh = [
+            (c, s) for c, s in zip(candidates, screened, strict=True) if isinstance(s, NewUser)
+        ]
+        created = iter(self._insert_all(conn, fresh))
+        return [s if isinstance(s, ItemResult) else next(created) for s in screened]
 
     def _screen(self, candidate: Candidate) -> ItemResult | NewUser:
         """The user to create, or why this record gives none."""
@@ -88,9 +90,10 @@ class Importer:
 
     def _insert_all(
         self, conn: Connection, fresh: list[tuple[Candidate, NewUser]]
-    ) -> dict[str, ItemResult]:
+    ) -> list[ItemResult]:
+        """The results of ``fresh``, in its order."""
         if not fresh:
-            return {}
+            return []
         try:
             with conn.begin_nested():
                 made = insert_users(conn, [new for _, new in fresh], self.changes)
@@ -100,11 +103,10 @@ class Importer:
                 ]
                 conn.execute(insert(links), rows)
         except IntegrityError:  # someone created one of them meanwhile: one by one
-            return {c.remote.remote_id: self._insert_one(conn, c.remote, n) for c, n in fresh}
-        return {
-            c.remote.remote_id: _result(c.remote, CREATED, None, u.id)
-            for (c, _), u in zip(fresh, made, strict=True)
-        }
+            return [self._insert_one(conn, c.remote, new) for c, new in fresh]
+        return [
+            _result(c.remote, CREATED, None, u.id) for (c, _), u in zip(fresh, made, strict=True)
+        ]
 
     def _insert_one(self, conn: Connection, remote: RemoteUser, new: NewUser) -> ItemResult:
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from scimhub.storage.import_tables import import_items as items
 from scimhub.storage.import_tables import import_jobs as jobs
@@ -71,6 +71,11 @@ class ImportJob:
     @property
     def done(self) -> int:
         return self.created + self.skipped + self.failed
+
+    @property
+    def progressed(self) -> int:
+        """How far along ``total`` the job is: users handled (a selection) or listed."""
+        return self.done if self.kind == USERS else self.listed
 
     @property
     def finished(self) -> bool:
@@ -197,13 +202,10 @@ def _record(conn: Connection, job_id: str, results: Sequence[ItemResult]) -> Non
     fresh = [r for r in results if r.key not in known]
     if fresh:
         conn.execute(insert(items), [_item(job_id, start + n, r) for n, r in enumerate(fresh)])
-    for r in results:
-        if r.key in known:
-            conn.execute(
-                update(items)
-                .where(items.c.job_id == job_id, items.c.key == r.key)
-                .values(**_outcome(r))
-            )
+    settled = [{"b_key": r.key} | _outcome(r) for r in results if r.key in known]
+    if settled:
+        where = items.c.job_id == job_id, items.c.key == bindparam("b_key")
+        conn.execute(update(items).where(*where), settled)
 
 
 def _next_seq(conn: Connection, job_id: str) -> int:

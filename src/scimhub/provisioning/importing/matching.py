@@ -37,6 +37,12 @@ class Candidate:
     linked_remote_id: str | None = None
 
     @property
+    def in_all_new(self) -> bool:
+        """Part of an "all New users" import: New, or matched but in conflict (so that the
+        conflict is reported for this user)."""
+        return self.status == NEW or self.conflict is not None
+
+    @property
     def conflict(self) -> str | None:
         """Why this record cannot become (or stay) the directory user it matches."""
         if self.match == "email":

@@ -109,7 +109,7 @@ class JobRunner:
             return load_job(conn, claimed)
 
     def _run(self, job_id: str, owner: str, progress: Progress) -> None:
-        with write_tx(self.engine) as conn:
+        with read_tx(self.engine) as conn:
             job = load_job(conn, job_id)
             target = load_target(conn, job.app_id, self.box) if job else None
         assert job is not None
@@ -153,7 +153,7 @@ class JobRunner:
 
     def _email(self, job: ImportJob) -> None:
         to = self.mailer.recipients(job.notify)
-        if not self.mailer.settings.configured or not to:
+        if not self.mailer.configured or not to:
             with write_tx(self.engine) as conn:
                 set_email(conn, job.id, "off", "No SMTP server or recipient is configured")
             return
@@ -202,10 +202,9 @@ class _Work:
         previous: Page | None = None
         size = self.runner.settings.page_size
         while start is not None:
-            at = start
-            page = self._fetch(partial(next_page, connector, at, size, previous))
+            page = self._fetch(partial(next_page, connector, start, size, previous))
             remotes = [read_remote(r, self.target.mapping) for r in page.page.resources]
-            following = page.next_start if page.next_start is not None else at
+            following = page.next_start if page.next_start is not None else start
             with write_tx(self.runner.engine) as conn:
                 results = self.importer.apply(conn, remotes, only_new=True)
                 results += _unreadable(page)

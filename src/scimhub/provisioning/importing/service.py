@@ -4,11 +4,10 @@ resume one that stopped. The API, the CLI and the web UI call this."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from typing import TypeVar
+from itertools import islice
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -27,7 +26,7 @@ from ..scim_connector import ScimConnector
 from ..targets import Target, load_target
 from .apply import FAILED, Importer, ItemResult
 from .jobs import ALL_NEW, FAILED_JOB, QUEUED, USERS, ImportJob, create_job, job_of, load_job
-from .listing import Page, next_page
+from .listing import Page, walk
 from .matching import NEW, Candidate, classify
 from .records import RemoteUser, read_remote
 from .runner import JobRunner, Progress, unanswered
@@ -39,7 +38,6 @@ __all__ = ["IMMEDIATE_LIMIT", "CandidatePage", "ImportItem", "ImportStarted", "I
 IMMEDIATE_LIMIT = 100
 _MAX_SELECTION = 100_000
 _MAX_PAGES_PER_CALL = 20
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,24 +82,21 @@ class Imports:
             raise Invalid("start must be 1 or more and count between 1 and 1000")
         target = self._target(app_ref)
         found: list[Candidate] = []
-        page: Page | None = None
         at: int | None = start
-        with self._connector(target) as connector:
-            for _ in range(_MAX_PAGES_PER_CALL):
+        total: int | None = None
+        with self._connector(target) as connector, _upstream_errors():
+            for page in islice(walk(connector, start, count), _MAX_PAGES_PER_CALL):
+                total = page.page.total_results
+                at = self._collect(target, page, new_only, found, count)
                 if at is None or len(found) >= count:
                     break
-                page = _upstream(partial(next_page, connector, at, count, page))
-                at = self._collect(target, page, new_only, found, count)
-        return CandidatePage(found, at, page.page.total_results if page else None)
+        return CandidatePage(found, at, total)
 
     def _collect(
         self, target: Target, page: Page, new_only: bool, found: list[Candidate], count: int
     ) -> int | None:
         """Add ``page``'s candidates to ``found`` up to ``count``; where to go on from."""
-        remotes = [read_remote(r, target.mapping) for r in page.page.resources]
-        with read_tx(self.engine) as conn:
-            classified = classify(conn, target.app_id, remotes)
-        for position, candidate in enumerate(classified):
+        for position, candidate in enumerate(self._classified(target, page)):
             if new_only and candidate.status != NEW:
                 continue
             if len(found) == count:  # full: the next call starts at this user
@@ -109,12 +104,10 @@ class Imports:
             found.append(candidate)
         return page.next_start
 
-    def _new_of(self, target: Target, page: Page) -> list[RemoteUser]:
+    def _classified(self, target: Target, page: Page) -> list[Candidate]:
         remotes = [read_remote(r, target.mapping) for r in page.page.resources]
         with read_tx(self.engine) as conn:
-            classified = classify(conn, target.app_id, remotes)
-        # Those that conflict with the directory are "imported" but get their reason.
-        return [c.remote for c in classified if c.status == NEW or c.conflict]
+            return classify(conn, target.app_id, remotes)
 
     # --- importing --------------------------------------------------------------------
 
@@ -154,15 +147,11 @@ class Imports:
     def _few_new(self, target: Target) -> list[RemoteUser] | None:
         """Every New user when there are fewer than 100 (read-only), else None."""
         new: list[RemoteUser] = []
-        page: Page | None = None
-        at: int | None = 1
-        with self._connector(target) as connector:
-            while at is not None:
-                page = _upstream(partial(next_page, connector, at, IMMEDIATE_LIMIT, page))
-                new += self._new_of(target, page)
+        with self._connector(target) as connector, _upstream_errors():
+            for page in walk(connector, 1, IMMEDIATE_LIMIT):
+                new += [c.remote for c in self._classified(target, page) if c.in_all_new]
                 if len(new) >= IMMEDIATE_LIMIT:
                     return None
-                at = page.next_start
         return new
 
     def _import_now(self, target: Target, remotes: list[RemoteUser]) -> list[ItemResult]:
@@ -282,8 +271,10 @@ def _selection(usernames: Sequence[str]) -> list[str]:
     return names
 
 
-def _upstream(call: Callable[[], T]) -> T:
+@contextmanager
+def _upstream_errors() -> Iterator[None]:
+    """The application's failure, as the hub's Problem (502)."""
     try:
-        return call()
+        yield
     except RemoteFailure as exc:
         raise Upstream(f"The application failed: {exc}") from None
