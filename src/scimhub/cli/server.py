@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route
 from scimhub.api import create_api
 from scimhub.api.limits import BodyLimit
 from scimhub.hub import Hub
+from scimhub.provider.profiles import PROFILES
 from scimhub.web import UI_PREFIX, create_web
 
 __all__ = ["compose_app"]
@@ -22,12 +23,13 @@ __all__ = ["compose_app"]
 def compose_app(hub: Hub) -> Starlette:
     """The API at ``/api/v1`` (and ``/healthz``, ``/docs``), the UI at ``/ui/``."""
     api = create_api(hub.settings, hub.engine, hub)
-    web = BodyLimit(create_web(hub), max_bytes=hub.settings.max_body_bytes)
+    web = create_web(hub, tenant_profiles=PROFILES)
+    web_limited = BodyLimit(web, max_bytes=hub.settings.max_body_bytes)
     return Starlette(
         routes=[
             Route("/", _to_ui),
             Route(UI_PREFIX, _to_ui),
-            Mount(UI_PREFIX, app=web),
+            Mount(UI_PREFIX, app=web_limited),
             Mount("", app=api),
         ]
     )

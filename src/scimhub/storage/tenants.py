@@ -114,6 +114,17 @@ class TenantStore:
             rows = conn.execute(query.order_by(tokens.c.created)).all()
         return [_token_info(r) for r in rows]
 
+    def get_token(self, token_id: str) -> TokenInfo | None:
+        """The token with this id (live or revoked), or None."""
+        query = (
+            select(tokens, tenants.c.name)
+            .join(tenants, tenants.c.id == tokens.c.tenant_id)
+            .where(tokens.c.id == token_id)
+        )
+        with read_tx(self.engine) as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _token_info(row)
+
     def revoke_token(self, prefix_or_id: str) -> TokenInfo:
         """Revoke the one live token whose id or prefix is ``prefix_or_id``."""
         matches = [

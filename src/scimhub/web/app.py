@@ -3,6 +3,7 @@ screen behind the session and CSRF guard."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,10 +26,12 @@ STATIC = Path(__file__).parent / "static"
 SCREENS = (home, users, groups, api_access, applications, imports)
 
 
-def create_web(hub: Hub) -> FastAPI:
-    """The admin UI on ``hub``'s services; the composition mounts it at ``/ui``."""
+def create_web(hub: Hub, *, tenant_profiles: Collection[str] = ()) -> FastAPI:
+    """The admin UI on ``hub``'s services; the composition mounts it at ``/ui``.
+    ``tenant_profiles`` are the provider's profiles a new tenant may take (API Access)."""
     app = FastAPI(title="scimhub admin UI", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hub = hub
+    app.state.tenant_profiles = tuple(tenant_profiles)
     app.state.sessions = AdminSessions(
         hub.engine,
         idle=timedelta(minutes=hub.settings.web_session_idle_minutes),
