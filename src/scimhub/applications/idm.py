@@ -185,6 +185,8 @@ class IdmIntegrations:
         options: Mapping[str, bool] | None,
     ) -> dict[str, Any]:
         values = url_change(entry, region, base_url)
+        if (values.get("region"), values.get("base_url")) == (current.region, current.base_url):
+            values = {}  # the same region or URL again: nothing changes, nothing is re-queued
         if token is not None:
             values |= self._token_change(token)
         if options is not None:

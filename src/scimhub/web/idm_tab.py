@@ -100,17 +100,15 @@ def _tab(app_id: str) -> str:
 
 def _changes(hub: Hub, app_id: str, form: dict[str, str]) -> dict[str, Any]:
     """The form's changes as the service's arguments: a catalog region, or the typed base
-    URL (as typed: the service checks it); what the form repeats unchanged is not sent (so
-    saving an active integration as it is reconfigures nothing), and an empty token field
-    keeps the saved token."""
-    saved = hub.idm.get(app_id)
+    URL (as typed: the service checks it, and a region or URL repeated unchanged changes
+    nothing there); an empty token field keeps the saved token, and an empty URL field is
+    left out while no URL was ever saved (the token can be saved first)."""
     region, base_url, token = form["region"], form["base_url"], form["token"]
     chosen = region.strip()
     changes: dict[str, Any] = {"token": token if token.strip() else None}
     if chosen and chosen != CUSTOM:
-        if chosen != saved.region:
-            changes["region"] = chosen
-    elif saved.region is not None or base_url.strip() != (saved.base_url or ""):
+        changes["region"] = chosen
+    elif base_url.strip() or hub.idm.get(app_id).base_url is not None:
         changes["base_url"] = base_url
     return changes
 
