@@ -64,7 +64,7 @@ class JobOut(Record):
     id: str
     app_id: str
     kind: str = Field(description="all_new or users")
-    state: str = Field(description="queued, running, completed or failed (resumable)")
+    state: str = Field(description="queued, running, completed, failed (resumable) or cancelled")
     requested_by: str
     total: int | None
     listed: int
@@ -73,7 +73,7 @@ class JobOut(Record):
     failed: int
     done: int
     percent: float | None
-    error: str | None
+    error: str | None = Field(description="Why a failed job stopped, or who cancelled it")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -180,6 +180,16 @@ def job_items(
 )
 def resume(hub: HubDep, ref: str, job_id: str) -> JobOut:
     return job_out(hub.imports.resume(ref, job_id))
+
+
+@router.post(
+    "/applications/{ref}/imports/{job_id}/cancel",
+    summary="Cancel a job: it stops at its next page; the users it imported stay",
+)
+def cancel(
+    hub: HubDep, ref: str, job_id: str, key: Annotated[ApiKey, Depends(require_api_key)]
+) -> JobOut:
+    return job_out(hub.imports.cancel(ref, job_id, by=f"API key {key.prefix}"))
 
 
 def job_out(job: ImportJob) -> JobOut:

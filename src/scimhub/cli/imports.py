@@ -38,6 +38,7 @@ _POLL_SECONDS = 0.5
 @click.option("--no-wait", is_flag=True, help="Leave a large import to the worker")
 @click.option("--job", "job_id", default=None, help="Show (and follow) an import job")
 @click.option("--resume", "resume_id", default=None, help="Resume a failed import job")
+@click.option("--cancel", "cancel_id", default=None, help="Cancel an import job")
 @json_option
 @pass_hub
 def import_users(
@@ -51,12 +52,15 @@ def import_users(
     no_wait: bool,
     job_id: str | None,
     resume_id: str | None,
+    cancel_id: str | None,
     as_json: bool,
 ) -> None:
     """Import users who exist in application APP into the directory."""
     names = [n.strip() for value in usernames for n in value.split(",") if n.strip()]
     if listing:
         _list(hub, app_ref, new_only, as_json)
+    elif cancel_id:
+        _show(hub.imports.cancel(app_ref, cancel_id, by=_who()), as_json)
     elif job_id or resume_id:
         job = (
             hub.imports.resume(app_ref, resume_id)
@@ -74,7 +78,7 @@ def import_users(
         else:
             _follow(hub, app_ref, started.job, wait=not no_wait, as_json=as_json)
     else:
-        raise click.UsageError("Give --list, --users, --all-new, --job or --resume")
+        raise click.UsageError("Give --list, --users, --all-new, --job, --resume or --cancel")
 
 
 def _list(hub: Hub, app_ref: str, new_only: bool, as_json: bool) -> None:
@@ -143,12 +147,16 @@ def _follow(hub: Hub, app_ref: str, job: ImportJob, *, wait: bool, as_json: bool
     """Run the job here with a progress bar (or follow the worker running it)."""
     if wait and not job.finished:
         job = _run_with_bar(hub, app_ref, job)
+    _show(job, as_json)
+    if job.state in ("failed", "cancelled") or job.failed:
+        sys.exit(3 if job.state == "completed" else 1)
+
+
+def _show(job: ImportJob, as_json: bool) -> None:
     if as_json:
         echo_json(dataclasses.asdict(job))
     else:
         _describe(job)
-    if job.state == "failed" or job.failed:
-        sys.exit(3 if job.state == "completed" else 1)
 
 
 def _run_with_bar(hub: Hub, app_ref: str, job: ImportJob) -> ImportJob:
@@ -177,7 +185,9 @@ def _describe(job: ImportJob) -> None:
         f"  created {job.created}, skipped {job.skipped}, failed {job.failed}"
         + (f", listed {job.listed}" if job.kind == "all_new" else "")
     )
-    if job.error:
+    if job.state == "cancelled":
+        click.echo(f"  {job.error}")
+    elif job.error:
         click.echo(f"  stopped: {job.error}")
         click.echo(f"  resume with: scimhub import APP --resume {job.id}")
     if job.email_state != "pending" or job.finished:

@@ -52,11 +52,13 @@ def confirm_page(
     action: str,
     button: str,
     fields: dict[str, str] | None = None,
+    back: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     """A confirmation step of a tab (``values`` from ``panel_values``): a POST of
-    ``fields`` to ``action`` by the danger ``button``, or Cancel back to the tab."""
+    ``fields`` to ``action`` by the danger ``button``, or ``back`` (label, path; default:
+    Cancel, to the tab)."""
     step: dict[str, Any] = {"heading": heading, "explanation": explanation}
-    step |= {"action": action, "button": button, "fields": fields or {}}
+    step |= {"action": action, "button": button, "fields": fields or {}, "back": back}
     return render(request, "applications/confirm.html", values | step)
 
 

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from scimhub.problems import Invalid
 from scimhub.provisioning.importing import ImportJob
 
-from .app_panel import panel_values
+from .app_panel import PanelTab, confirm_page, panel_values
 from .auth import HubDep, SessionDep
 from .render import is_htmx, render
 
@@ -99,6 +99,35 @@ def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLR
     job = hub.imports.resume(panel["app"].id, job_id)
     context = panel | {"job": job, "progress": _progress(job)}
     return render(request, "imports/job.html", context, success="The import job resumes")
+
+
+@router.get("/applications/{app_id}/import/jobs/{job_id}/cancel")
+def confirm_cancel(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
+    panel = panel_values(hub, app_id, PanelTab.IMPORT)
+    job = hub.imports.job(panel["app"].id, job_id)
+    path = f"/applications/{app_id}/import/jobs/{job.id}"
+    return confirm_page(
+        request,
+        panel,
+        heading="Cancel this import job?",
+        explanation=(
+            f"The job stops at its next page and cannot be resumed. The {job.created} users "
+            "it has imported so far stay in the directory."
+        ),
+        action=f"{path}/cancel",
+        button="Cancel the import job",
+        back=("Keep importing", path),
+    )
+
+
+@router.post("/applications/{app_id}/import/jobs/{job_id}/cancel")
+def cancel_job(
+    request: Request, hub: HubDep, session: SessionDep, app_id: str, job_id: str
+) -> HTMLResponse:
+    panel = panel_values(hub, app_id, PanelTab.IMPORT)
+    job = hub.imports.cancel(panel["app"].id, job_id, by=f"web UI {session.username}")
+    context = panel | {"job": job, "progress": _progress(job)}
+    return render(request, "imports/job.html", context, success="The import job is cancelled")
 
 
 def _progress(job: ImportJob) -> dict[str, int | None]:

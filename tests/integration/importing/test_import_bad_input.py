@@ -4,72 +4,17 @@ still lists every user once, and a failed job resumes without duplicates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from conftest import LiveServer, Tenant
-from integration.provisioning.engine_support import Bench, bench_for
 from scimhub.problems import Upstream
-from scimhub.storage.hub_tables import directory_users
 from scimhub.storage.provisioning_tables import provisioning_links as links
 from scimhub.storage.transactions import read_tx
 
-from .odd_target import TOKEN, OddTarget, Quirks, record
-
-MakeOdd = Callable[..., tuple[Bench, OddTarget]]
-
-
-@pytest.fixture
-def odd(backend: str, tmp_path: Path) -> Iterator[MakeOdd]:
-    """``odd(records, **quirks)``: a generic SCIM application served by an OddTarget."""
-    with _Odd(backend, tmp_path) as make:
-        yield make
-
-
-class _Odd:
-    def __init__(self, backend: str, tmp_path: Path) -> None:
-        self.backend, self.tmp_path = backend, tmp_path
-        self.exits: list[Any] = []
-
-    def __enter__(self) -> MakeOdd:
-        return self.make
-
-    def make(self, records: list[dict[str, Any]], **quirks: Any) -> tuple[Bench, OddTarget]:
-        target = OddTarget(records)
-        server = LiveServer(target.app()).__enter__()
-        self.exits.append(server)
-        tenant = Tenant("odd", TOKEN, server.url, httpx.Client(base_url=server.url))
-        made = _started(self.backend, self.tmp_path, tenant, server.url, self.exits)
-        target.quirks = Quirks(**quirks)
-        return made, target
-
-    def __exit__(self, *exc: object) -> None:
-        for ctx in reversed(self.exits):
-            ctx.__exit__(None, None, None)
-
-
-def _started(backend: str, tmp_path: Path, tenant: Tenant, url: str, exits: list[Any]) -> Bench:
-    ctx = _bench(backend, tmp_path, tenant, url)
-    made = ctx.__enter__()
-    exits.append(ctx)
-    return made
-
-
-@contextmanager
-def _bench(backend: str, tmp_path: Path, tenant: Tenant, url: str) -> Iterator[Bench]:
-    with bench_for(backend, tmp_path, tenant, url, "generic", import_page_size=50) as made:
-        yield made
-
-
-def directory_count(s: Bench) -> int:
-    with read_tx(s.hub.engine) as conn:
-        return conn.execute(select(func.count()).select_from(directory_users)).scalar_one()
+from .import_support import MakeOdd, directory_count
+from .odd_target import record
 
 
 def test_records_that_cannot_be_imported_are_reported_and_the_rest_go_in(odd: MakeOdd) -> None:

@@ -8,15 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from integration.provisioning.engine_support import Bench, wait_until
-from scimhub.storage.hub_tables import directory_users
 from scimhub.storage.provisioning_tables import provisioning_links as links
 from scimhub.storage.transactions import read_tx
 
 from .conftest import ALREADY, SEEDED
-from .import_support import SmtpServer
+from .import_support import SmtpServer, directory_count
 
 Seeded = tuple[Bench, list[dict[str, Any]]]
 
@@ -28,11 +27,6 @@ def every_candidate(s: Bench, new_only: bool = False, count: int = 100) -> list[
         found += page.candidates
         start = page.next_start
     return found
-
-
-def directory_count(s: Bench) -> int:
-    with read_tx(s.hub.engine) as conn:
-        return conn.execute(select(func.count()).select_from(directory_users)).scalar_one()
 
 
 def imported_links(s: Bench) -> list[Any]:

@@ -16,8 +16,8 @@ from scimhub.storage.hub_tables import directory_users
 from scimhub.storage.provisioning_tables import provisioning_links as links
 from scimhub.storage.transactions import read_tx
 
+from .import_support import MakeOdd
 from .odd_target import record
-from .test_import_bad_input import MakeOdd, odd  # noqa: F401  (the fixture)
 
 RECORDS = 300
 PAGE = 20
@@ -25,7 +25,7 @@ LEASE = 2.0
 
 
 @pytest.fixture
-def slow(odd: MakeOdd) -> Iterator[Bench]:  # noqa: F811
+def slow(odd: MakeOdd) -> Iterator[Bench]:
     s, target = odd([record(n) for n in range(RECORDS)], delay=0.15)
     yield s
     target.quirks.delay = 0

@@ -95,3 +95,26 @@ def test_the_import_form_needs_the_csrf_token_and_a_selection(
     token = hidden_csrf(client.get(path).text)
     empty = client.post(path, data={"csrf_token": token})
     assert empty.status_code == 422 and "Select at least one user" in empty.text
+
+
+def test_a_job_can_be_cancelled_from_its_page_after_a_confirmation(
+    seeded: Seeded, ui: tuple[httpx.Client, str]
+) -> None:
+    s, _ = seeded
+    client, path = ui
+    job = s.hub.imports.start(s.app, all_new=True).job
+    assert job is not None
+    page = client.get(f"{path}/jobs/{job.id}").text
+    assert f'href="{path}/jobs/{job.id}/cancel"' in page and "Cancel the import job" in page
+    confirm = client.get(f"{path}/jobs/{job.id}/cancel")
+    assert confirm.status_code == 200 and "Cancel this import job?" in confirm.text
+    assert "Keep importing" in confirm.text and "stay in the directory" in confirm.text
+    forged = client.post(f"{path}/jobs/{job.id}/cancel", data={"csrf_token": "forged"})
+    assert forged.status_code == 403 and s.hub.imports.job(s.app, job.id).state == "queued"
+    token = hidden_csrf(confirm.text)
+    done = client.post(f"{path}/jobs/{job.id}/cancel", data={"csrf_token": token})
+    assert done.status_code == 200 and "The import job is cancelled" in done.text
+    assert "Import job: cancelled" in done.text and "Cancelled by web UI" in done.text
+    assert "Cancel the import job" not in done.text and "hx-trigger" not in done.text
+    again = client.post(f"{path}/jobs/{job.id}/cancel", data={"csrf_token": token})
+    assert again.status_code == 409 and "already cancelled" in again.text

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from scimhub.storage.import_tables import import_items as items
 from scimhub.storage.import_tables import import_jobs as jobs
@@ -23,27 +23,38 @@ from .apply import ItemResult
 
 __all__ = [
     "ALL_NEW",
+    "CANCELLED",
     "COMPLETED",
     "FAILED_JOB",
     "QUEUED",
     "RUNNING",
     "USERS",
     "ImportJob",
+    "JobCancelled",
     "LeaseLost",
+    "cancel",
     "checkpoint",
     "claim_job",
     "create_job",
     "finish",
     "load_job",
+    "requeue",
 ]
 
 ALL_NEW, USERS = "all_new", "users"
 QUEUED, RUNNING, COMPLETED, FAILED_JOB = "queued", "running", "completed", "failed"
+CANCELLED = "cancelled"
+#: A job in one of these states runs no more (a failed one can be resumed).
+ENDED = (COMPLETED, FAILED_JOB, CANCELLED)
 PENDING = "pending"
 
 
 class LeaseLost(Exception):
     """Another runner took the job over (this one was presumed dead): stop, write nothing."""
+
+
+class JobCancelled(Exception):
+    """An admin cancelled the job while it ran: stop, write nothing more of it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +90,7 @@ class ImportJob:
 
     @property
     def finished(self) -> bool:
-        return self.state in (COMPLETED, FAILED_JOB)
+        return self.state in ENDED
 
 
 def create_job(
@@ -142,12 +153,11 @@ def job_of(row: Any) -> ImportJob:
 def claim_job(
     conn: Connection, owner: str, now: datetime, lease: float, job_id: str | None = None
 ) -> str | None:
-    """Lease a job to run (queued, or running under an expired lease), or one whose email
-    is still to be sent; ``job_id`` picks that job. Returns its id or None."""
+    """Lease a job to run (queued, or running under an expired lease), or one that ended and
+    whose email is still to be sent; ``job_id`` picks that job. Returns its id or None."""
     free = or_(jobs.c.lease_until.is_(None), jobs.c.lease_until < now)
     work = or_(jobs.c.state.in_((QUEUED, RUNNING)), jobs.c.email_state == PENDING)
-    unfinished = and_(work, jobs.c.state != FAILED_JOB)
-    query = select(jobs.c.id).where(unfinished, free).order_by(jobs.c.created_at).limit(1)
+    query = select(jobs.c.id).where(work, free).order_by(jobs.c.created_at).limit(1)
     if job_id is not None:
         query = query.where(jobs.c.id == job_id)
     found = conn.execute(query).scalar()
@@ -170,13 +180,14 @@ def checkpoint(
     **values: Any,
 ) -> None:
     """Record ``results`` and move the job on (counters added, ``values`` set) while still
-    holding its lease; LeaseLost otherwise (the caller's transaction must roll back)."""
+    holding its lease; LeaseLost otherwise, JobCancelled once an admin cancelled the job
+    (either way the caller's transaction must roll back)."""
     now = now_utc()
     counts = {k: sum(1 for r in results if r.outcome == k) for k in ("created", "skipped")}
     counts["failed"] = sum(1 for r in results if r.outcome == "failed")
     changed = conn.execute(
         update(jobs)
-        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.state != CANCELLED)
         .values(
             **{k: jobs.c[k] + n for k, n in counts.items()},
             **values,
@@ -185,7 +196,8 @@ def checkpoint(
         )
     )
     if changed.rowcount != 1:
-        raise LeaseLost(job_id)
+        state = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id)).scalar()
+        raise JobCancelled(job_id) if state == CANCELLED else LeaseLost(job_id)
     _record(conn, job_id, results)
 
 
@@ -227,11 +239,12 @@ def _outcome(r: ItemResult) -> dict[str, Any]:
 
 
 def finish(conn: Connection, job_id: str, owner: str, state: str, error: str | None) -> None:
-    """The job ends (completed, or failed: resumable); its lease is given back."""
+    """The job ends (completed, or failed: resumable); its lease is given back. A job an
+    admin cancelled meanwhile stays cancelled."""
     now = now_utc()
     conn.execute(
         update(jobs)
-        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner)
+        .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.state != CANCELLED)
         .values(state=state, error=error, finished_at=now, updated=now, lease_until=None)
     )
 
@@ -247,4 +260,26 @@ def release(conn: Connection, job_id: str, owner: str) -> None:
 def set_email(conn: Connection, job_id: str, state: str, error: str | None) -> None:
     conn.execute(
         update(jobs).where(jobs.c.id == job_id).values(email_state=state, email_error=error)
+    )
+
+
+def cancel(conn: Connection, job: ImportJob, by: str) -> None:
+    """The job stops for good: a runner holding it stops at its next page and writes nothing
+    more; what was imported before stays. Its end is emailed unless it already was (a
+    failed job)."""
+    now = now_utc()
+    values: dict[str, Any] = {"state": CANCELLED, "finished_at": now, "updated": now}
+    values["error"] = f"Cancelled by {by or 'an admin'} at {now:%Y-%m-%d %H:%M:%S} UTC"[:1000]
+    if job.state != FAILED_JOB:
+        values |= {"email_state": PENDING, "email_error": None}
+    conn.execute(update(jobs).where(jobs.c.id == job.id).values(**values))
+
+
+def requeue(conn: Connection, job_id: str) -> None:
+    """A failed job queued again, to continue at its cursor; its next end is emailed."""
+    values = {"state": QUEUED, "finished_at": None, "updated": now_utc()}
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.state == FAILED_JOB)
+        .values(**values, email_state=PENDING, email_error=None)
     )

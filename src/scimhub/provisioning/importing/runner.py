@@ -5,8 +5,9 @@ applies it in one transaction with the job's checkpoint (fenced by the lease). A
 loses at most the page in flight; the next runner (after the lease expires) starts again at
 the stored cursor and creates nobody twice. A failing application (5xx, timeouts) is
 retried a few times; then the job stops as ``failed`` with the reason, resumable from where
-it stopped. The summary email is sent once the job completes; a failure to send is
-recorded on the job, never lost in a log.
+it stopped. An admin can cancel a job: its runner stops at the next page and writes nothing
+more. The summary email is sent whenever a job ends (completed, failed or cancelled); a
+failure to send is recorded on the job, never lost in a log.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ from .jobs import (
     ALL_NEW,
     COMPLETED,
     FAILED_JOB,
+    PENDING,
     RUNNING,
     ImportJob,
+    JobCancelled,
     LeaseLost,
     checkpoint,
     claim_job,
@@ -113,9 +116,9 @@ class JobRunner:
             job = load_job(conn, job_id)
             target = load_target(conn, job.app_id, self.box) if job else None
         assert job is not None
-        if job.state not in (COMPLETED, FAILED_JOB):
+        if not job.finished:
             job = self._work(job, target, owner, progress)
-        if job.state == COMPLETED and job.email_state == "pending":
+        if job.finished and job.email_state == PENDING:
             self._email(job)
 
     def _work(
@@ -123,9 +126,9 @@ class JobRunner:
     ) -> ImportJob:
         if target is None:
             return self._end(job, owner, FAILED_JOB, _INACTIVE)
-        self._start(job, owner)
         work = _Work(self, job, target, owner, progress)
         try:
+            self._start(job, owner)
             with ScimConnector(
                 target.base_url, target.token, timeout=self.settings.timeout, max_connections=1
             ) as connector:
@@ -134,6 +137,8 @@ class JobRunner:
             return self._end(job, owner, FAILED_JOB, _stopped(exc))
         except _ShuttingDown:  # left running: the next runner continues at the cursor
             return job
+        except JobCancelled:  # the page in flight was rolled back
+            return self._reload(job.id)
         return self._end(job, owner, COMPLETED, None)
 
     def _start(self, job: ImportJob, owner: str) -> None:
@@ -146,10 +151,14 @@ class JobRunner:
     def _end(self, job: ImportJob, owner: str, state: str, error: str | None) -> ImportJob:
         with write_tx(self.engine) as conn:
             finish(conn, job.id, owner, state, error)
-            ended = load_job(conn, job.id)
-        assert ended is not None
         log.info("import job %s %s: %s", job.id, state, error or "done")
-        return ended
+        return self._reload(job.id)
+
+    def _reload(self, job_id: str) -> ImportJob:
+        with read_tx(self.engine) as conn:
+            job = load_job(conn, job_id)
+        assert job is not None
+        return job
 
     def _email(self, job: ImportJob) -> None:
         to = self.mailer.recipients(job.notify)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 
 from scimhub.applications.apps import resolve
 from scimhub.applications.secrets import SecretBox
@@ -17,7 +17,6 @@ from scimhub.directory.queries import chunks
 from scimhub.problems import Invalid, NotFound, Refused, Upstream
 from scimhub.storage.import_tables import import_items as items
 from scimhub.storage.import_tables import import_jobs as jobs
-from scimhub.storage.resources import now_utc
 from scimhub.storage.transactions import read_tx, write_tx
 
 from ..connector import Connector
@@ -25,7 +24,19 @@ from ..outcomes import RemoteFailure
 from ..scim_connector import ScimConnector
 from ..targets import Target, load_target
 from .apply import FAILED, Importer, ItemResult
-from .jobs import ALL_NEW, FAILED_JOB, QUEUED, USERS, ImportJob, create_job, job_of, load_job
+from .jobs import (
+    ALL_NEW,
+    CANCELLED,
+    COMPLETED,
+    FAILED_JOB,
+    USERS,
+    ImportJob,
+    cancel,
+    create_job,
+    job_of,
+    load_job,
+    requeue,
+)
 from .listing import Page, walk
 from .matching import NEW, Candidate, classify
 from .records import RemoteUser, read_remote
@@ -217,14 +228,22 @@ class Imports:
             job = _job(conn, resolve(conn, app_ref), job_id)
             if job.state != FAILED_JOB:
                 raise Refused(f"The import job is {job.state}; only a failed job can resume")
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(state=QUEUED, finished_at=None, updated=now_utc())
-            )
+            requeue(conn, job_id)
             resumed = load_job(conn, job_id)
         assert resumed is not None
         return resumed
+
+    def cancel(self, app_ref: str, job_id: str, by: str = "") -> ImportJob:
+        """The job stops for good (at its next page if it runs); the users it imported
+        stay in the directory. A completed or cancelled job cannot be cancelled."""
+        with write_tx(self.engine) as conn:
+            job = _job(conn, resolve(conn, app_ref), job_id)
+            if job.state in (COMPLETED, CANCELLED):
+                raise Refused(f"The import job is already {job.state}")
+            cancel(conn, job, by)
+            cancelled = load_job(conn, job_id)
+        assert cancelled is not None
+        return cancelled
 
     def run(self, job_id: str, owner: str, progress: Progress | None = None) -> ImportJob | None:
         """Run the job in this process (the CLI does, showing progress); None if another

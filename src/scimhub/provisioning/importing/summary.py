@@ -1,4 +1,4 @@
-"""The email that tells the admin an import job is done."""
+"""The email that tells the admin an import job ended: completed, stopped or cancelled."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import Connection, select
 from scimhub.notify import Email
 from scimhub.storage.import_tables import import_items as items
 
-from .jobs import ImportJob
+from .jobs import CANCELLED, COMPLETED, FAILED_JOB, ImportJob
 
 __all__ = ["GROUP_WARNING", "summary_email"]
 
@@ -19,12 +19,11 @@ _LISTED = 100
 
 
 def summary_email(conn: Connection, job: ImportJob, label: str, to: tuple[str, ...]) -> Email:
-    subject = (
-        f"scimhub: import from {label} completed: {job.created} created, "
-        f"{job.skipped} skipped, {job.failed} could not be imported"
-    )
+    """The email for a job that ended: completed, failed (resumable) or cancelled."""
+    counts = f"{job.created} created, {job.skipped} skipped, {job.failed} could not be imported"
+    subject = f"scimhub: import from {label} {_ENDED[job.state]}: {counts}"
     lines: list[str | None] = [
-        f"The import of users from {label} into the directory has completed.",
+        _opening(job, label),
         "",
         f"Job:              {job.id}",
         f"Requested by:     {job.requested_by or 'an admin'}",
@@ -40,12 +39,29 @@ def summary_email(conn: Connection, job: ImportJob, label: str, to: tuple[str, .
     failures = _failures(conn, job.id)
     if failures:
         lines += ["", "Users that could not be imported:"]
-        lines += [
-            f"- {name or '(no userName)'} ({rid or 'no id'}): {why}" for name, rid, why in failures
-        ]
+        lines += [_failure_line(name, rid, why) for name, rid, why in failures]
         if job.failed > len(failures):
             lines.append(f"... and {job.failed - len(failures)} more (see the job in scimhub)")
     return Email(to, subject, "\n".join(line for line in lines if line is not None) + "\n")
+
+
+_ENDED = {COMPLETED: "completed", FAILED_JOB: "stopped", CANCELLED: "cancelled"}
+
+
+def _opening(job: ImportJob, label: str) -> str:
+    if job.state == FAILED_JOB:
+        return (
+            f"The import of users from {label} into the directory stopped: {job.error}\n\n"
+            "The users imported before it stopped are in the directory. Resume the job to "
+            f"continue where it stopped: in the Import tab of {label} in the web UI, or with "
+            f"`scimhub import '{label}' --resume {job.id}`."
+        )
+    if job.state == CANCELLED:
+        return (
+            f"The import of users from {label} into the directory did not finish: "
+            f"{job.error}.\n\nThe users imported before that are in the directory."
+        )
+    return f"The import of users from {label} into the directory has completed."
 
 
 def _failures(conn: Connection, job_id: str) -> list[tuple[str, str | None, str]]:
