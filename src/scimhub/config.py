@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     web_session_max_hours: int = Field(
         default=12, ge=1, description="...and this long after sign-in, whatever happens"
     )
+    web_sign_in_address_failures: int = Field(
+        default=10, ge=1, description="Sign-in attempts a client address makes freely per window"
+    )
+    web_sign_in_address_window_minutes: int = Field(
+        default=10, ge=1, description="...in this many minutes; then each waits 1, 2, 4 ... 300 s"
+    )
     worker_threads: int = Field(default=6, ge=1, le=64, description="Provisioning worker threads")
     worker_batch_size: int = Field(default=50, ge=1, le=500, description="Links per claim")
     worker_poll_seconds: float = Field(default=0.2, gt=0, description="Idle wait between claims")

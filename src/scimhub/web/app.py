@@ -17,6 +17,7 @@ from . import api_access, applications, groups, home, imports, signin, users
 from .auth import guard
 from .errors import register_errors
 from .headers import SecurityHeaders
+from .throttle import AddressRule, AddressThrottle
 
 __all__ = ["SCREENS", "create_web"]
 
@@ -36,6 +37,12 @@ def create_web(hub: Hub, *, tenant_profiles: Collection[str] = ()) -> FastAPI:
         hub.engine,
         idle=timedelta(minutes=hub.settings.web_session_idle_minutes),
         lifetime=timedelta(hours=hub.settings.web_session_max_hours),
+    )
+    app.state.sign_in_throttle = AddressThrottle(  # one per app: its counts are its own
+        AddressRule(
+            free=hub.settings.web_sign_in_address_failures,
+            window=hub.settings.web_sign_in_address_window_minutes * 60.0,
+        )
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin.router)

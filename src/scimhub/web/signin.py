@@ -4,6 +4,10 @@ The sign-in form is protected before any session exists by a double-submit token
 value in an HttpOnly cookie that the form must repeat, so another site cannot sign a
 browser in to an account of its choosing. A successful sign-in starts a new server-side
 session (a fresh token: a token planted before sign-in is never promoted).
+
+Attempts are limited per client address as well as per account (``throttle.py``): the
+address's limit is checked before any password work, so a client guessing many (or unknown)
+names is slowed down too; both refusals are the same ``Throttled`` (429 and Retry-After).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .cookies import SESSION_COOKIE, SIGN_IN_COOKIE, clear_cookie, set_cookie
 from .errors import retry_after
 from .paths import safe_next
 from .render import redirect, render
+from .throttle import AddressThrottle
 
 __all__ = ["router"]
 
@@ -45,7 +50,9 @@ def sign_in(
 ) -> Response:
     if not csrf_matches(csrf_token, request.cookies.get(SIGN_IN_COOKIE, "")):
         raise CsrfRejected()
+    address, throttle = _client_address(request), _throttle_of(request)
     try:
+        throttle.admit(address)  # before any argon2 work; counts until a success
         account = hub.admins.sign_in(username, password)
     except Problem as exc:  # wrong name or password, or throttled: shown on the form
         headers = retry_after(exc) if isinstance(exc, Throttled) else None
@@ -57,6 +64,7 @@ def sign_in(
             status=exc.status,
             headers=headers,
         )
+    throttle.succeeded(address)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(request, response, SESSION_COOKIE, sessions_of(request).start(account.id))
     clear_cookie(request, response, SIGN_IN_COOKIE)
@@ -69,6 +77,17 @@ def sign_out(request: Request) -> Response:
     response = redirect(request, "/sign-in", success="You have signed out.")
     clear_cookie(request, response, SESSION_COOKIE)
     return response
+
+
+def _client_address(request: Request) -> str:
+    """The client's address as the ASGI server reports it (uvicorn rewrites it from
+    ``X-Forwarded-For`` only for the proxies the operator trusts: ``FORWARDED_ALLOW_IPS``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _throttle_of(request: Request) -> AddressThrottle:
+    throttle: AddressThrottle = request.app.state.sign_in_throttle
+    return throttle
 
 
 def _form(
