@@ -1,6 +1,7 @@
 """The User Groups screens: groups listed (search, keyset pages) and added; a group's page
-to rename or describe it, add members by username and remove them, see the applications
-it is bound to, and delete it after a confirmation step."""
+to rename or describe it, add members by username and remove them (after a confirmation
+step when the group is bound to applications: the member may be deprovisioned there), see
+the applications it is bound to, and delete it after a confirmation step."""
 
 from __future__ import annotations
 
@@ -67,6 +68,21 @@ def member_add(request: Request, hub: HubDep, group_id: str, username: FormText 
     change = hub.groups.add_members(group_id, [username])
     done = "added to" if change.changed else "is already a member of"
     return _back_to_group(request, change, done)
+
+
+@router.get("/groups/{group_id}/members/{user_id}/remove")
+def member_remove_confirm(
+    request: Request, hub: HubDep, group_id: str, user_id: str
+) -> HTMLResponse:
+    """The confirmation step when the group is bound to applications: the member may lose
+    access there (unless another bound group grants it)."""
+    group = hub.groups.get(group_id)
+    context = {
+        "group": group,
+        "user": hub.users.get(user_id),
+        "applications": hub.bindings.applications_of_group(group.id),
+    }
+    return render(request, "groups/remove_member.html", context)
 
 
 @router.post("/groups/{group_id}/members/remove")

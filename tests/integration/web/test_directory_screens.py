@@ -222,3 +222,25 @@ def test_a_group_delete_asks_first_names_its_applications_then_deletes(
     assert f"Group '{group.name}' deleted." in flash(client, answer)
     assert client.get(f"/ui/groups/{group.id}").status_code == 404
     assert web_hub.bindings.applications_of_group(group.id) == []
+
+
+def test_removing_a_member_of_a_bound_group_asks_first_and_names_the_applications(
+    client: httpx.Client, csrf: str, web_hub: Hub
+) -> None:
+    user = web_hub.users.add(username=stem(), email=f"{stem()}@example.com")
+    group = web_hub.groups.add(name=f"Group {stem()}")
+    web_hub.groups.add_members(group.id, [user.id])
+    app = web_hub.applications.create(catalog_key="profitco", label=f"App {stem()}")
+    web_hub.bindings.bind(app.id, [group.id])
+    step = f"/ui/groups/{group.id}/members/{user.id}/remove"
+    page = text(client.get(f"/ui/groups/{group.id}"))
+    assert f'href="{step}"' in page, "the Remove control leads to the confirmation"
+    confirm = text(client.get(step))
+    assert f"Remove {user.username} from {group.name}?" in confirm
+    assert f"bound to {app.label}" in confirm and "deprovisioned" in confirm
+    assert web_hub.groups.get(group.id).member_count == 1, "asking changes nothing"
+    assert client.get(f"/ui/groups/{group.id}/members/nobody/remove").status_code == 404
+    form = {"user_id": user.id, "csrf_token": csrf}
+    removed = client.post(f"/ui/groups/{group.id}/members/remove", data=form)
+    assert f"User '{user.username}' removed from '{group.name}'." in flash(client, removed)
+    assert web_hub.groups.get(group.id).member_count == 0
