@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default=10.0, description="How long activation waits for the target's answer"
     )
     max_image_bytes: int = Field(default=524_288, description="User portal image size limit")
+    provider_url: str | None = Field(
+        default=None,
+        description="Where applications reach the SCIM provider (shown on API Access)",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+    )
     web_session_idle_minutes: int = Field(
         default=30, ge=1, description="A web UI session ends after this long without a request"
     )

@@ -71,8 +71,8 @@ def demo(settings: Settings, host: str, port: int, provider_port: int, tenant: s
     from .hub_commands import serve_hub
     from .hubctx import open_hub
 
-    hub = open_hub(settings)
     urls = DemoUrls(f"http://{host}:{port}", f"http://{host}:{provider_port}", tenant)
+    hub = open_hub(settings.model_copy(update={"provider_url": urls.provider}))
     ensure_free(host, port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the provider is stopped too
     child = start_provider(host, provider_port)

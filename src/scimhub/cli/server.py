@@ -14,16 +14,16 @@ from starlette.routing import Mount, Route
 from scimhub.api import create_api
 from scimhub.api.limits import BodyLimit
 from scimhub.hub import Hub
-from scimhub.provider.profiles import PROFILES
+from scimhub.provider.profiles import PREFIXES, PROFILES
 from scimhub.web import UI_PREFIX, create_web
 
-__all__ = ["compose_app"]
+__all__ = ["compose_app", "provider_urls"]
 
 
 def compose_app(hub: Hub) -> Starlette:
     """The API at ``/api/v1`` (and ``/healthz``, ``/docs``), the UI at ``/ui/``."""
     api = create_api(hub.settings, hub.engine, hub)
-    web = create_web(hub, tenant_profiles=PROFILES)
+    web = create_web(hub, tenant_profiles=PROFILES, provider_urls=provider_urls(hub))
     web_limited = BodyLimit(web, max_bytes=hub.settings.max_body_bytes)
     return Starlette(
         routes=[
@@ -33,6 +33,13 @@ def compose_app(hub: Hub) -> Starlette:
             Mount("", app=api),
         ]
     )
+
+
+def provider_urls(hub: Hub) -> tuple[str, ...]:
+    """The provider's base URLs (standard and Profit.co's path) under
+    ``SCIMHUB_PROVIDER_URL``; none when it is not set."""
+    public = hub.settings.provider_url
+    return tuple(public.rstrip("/") + prefix for prefix in PREFIXES) if public else ()
 
 
 async def _to_ui(_: Request) -> RedirectResponse:

@@ -109,6 +109,7 @@ def _page(
         "tenants": store.list_tenants(),
         "keys_by_tenant": keys,
         "profiles": _profiles(request),
+        "provider_urls": request.app.state.provider_urls,
         "new_key": new_key,
     }
     return render(request, "api_access/index.html", context, success=success)

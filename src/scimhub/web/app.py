@@ -27,12 +27,16 @@ STATIC = Path(__file__).parent / "static"
 SCREENS = (home, users, groups, api_access, applications, imports)
 
 
-def create_web(hub: Hub, *, tenant_profiles: Collection[str] = ()) -> FastAPI:
+def create_web(
+    hub: Hub, *, tenant_profiles: Collection[str] = (), provider_urls: Collection[str] = ()
+) -> FastAPI:
     """The admin UI on ``hub``'s services; the composition mounts it at ``/ui``.
-    ``tenant_profiles`` are the provider's profiles a new tenant may take (API Access)."""
+    ``tenant_profiles`` are the provider's profiles a new tenant may take, ``provider_urls``
+    the base URLs applications use to reach it (both shown on API Access)."""
     app = FastAPI(title="scimhub admin UI", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hub = hub
     app.state.tenant_profiles = tuple(tenant_profiles)
+    app.state.provider_urls = tuple(provider_urls)
     app.state.sessions = AdminSessions(
         hub.engine,
         idle=timedelta(minutes=hub.settings.web_session_idle_minutes),

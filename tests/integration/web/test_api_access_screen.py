@@ -9,13 +9,19 @@ import uuid
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from conftest import LiveServer
+from scimhub.cli.server import compose_app
+from scimhub.config import Settings
+from scimhub.hub import build_hub
 from scimhub.storage.tenants import TenantStore
 
-from .support import Admin, hidden_csrf, sign_in
+from .support import Admin, hidden_csrf, make_admin, sign_in
 
 HTMX = {"HX-Request": "true"}
+PROFITCO_URL = "{}/app/rest/platform/auth/scim/v2"
 KEY = re.compile(r'<code id="new-key-value">(scim_[^<]+)</code>')
 
 
@@ -159,3 +165,37 @@ def test_an_unknown_key_is_not_found(client: httpx.Client, csrf: str) -> None:
     answer = client.get("/ui/api-access/keys/nope/revoke")
     assert answer.status_code == 404
     assert "No such SCIM key" in answer.text
+
+
+def test_the_page_says_how_to_show_the_providers_base_url_when_it_is_not_set(
+    client: httpx.Client, csrf: str
+) -> None:
+    page = html.unescape(client.get("/ui/api-access").text)
+    assert "Base URL for applications" in page and 'id="provider-url-1"' not in page
+    assert "<code>SCIMHUB_PROVIDER_URL</code>" in page
+
+
+def test_the_providers_base_urls_are_shown_with_copy_buttons_when_set(
+    engine: Engine, settings: Settings
+) -> None:
+    configured = settings.model_copy(update={"provider_url": "https://scim.example.com/"})
+    hub = build_hub(configured, engine)
+    admin = make_admin(hub)
+    with (
+        LiveServer(compose_app(hub)) as live,
+        httpx.Client(base_url=live.url, timeout=30) as client,
+    ):
+        sign_in(client, admin)
+        page = client.get("/ui/api-access").text
+    for n, url in enumerate(
+        ["https://scim.example.com/scim/v2", PROFITCO_URL.format("https://scim.example.com")], 1
+    ):
+        assert f'<code id="provider-url-{n}">{url}</code>' in page
+        assert f'data-copy="#provider-url-{n}"' in page
+    assert "SCIMHUB_PROVIDER_URL" not in page
+
+
+@pytest.mark.parametrize("bad", ["scim.example.com", "ftp://x", "https://x y", "https://x?q=1"])
+def test_a_provider_url_that_is_not_a_web_address_is_refused(bad: str) -> None:
+    with pytest.raises(ValidationError, match="provider_url"):
+        Settings(provider_url=bad)
