@@ -104,7 +104,7 @@ class ItemOut(Record):
 def candidates(
     hub: HubDep,
     ref: str,
-    start: Annotated[int, Query(ge=1)] = 1,
+    start: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1,
     count: Annotated[int, Query(ge=1, le=1000)] = 100,
     new_only: bool = False,
 ) -> CandidatesOut:
@@ -167,7 +167,7 @@ def job_items(
     job_id: str,
     *,
     outcome: str | None = None,
-    after: int = -1,
+    after: Annotated[int, Query(ge=-1, le=2**31 - 1)] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ItemOut]:
     found = hub.imports.items(ref, job_id, outcome=outcome, after=after, limit=limit)

@@ -78,9 +78,13 @@ class SmtpMailer:
         if not email.to:
             raise MailError("The email has no recipient (set SCIMHUB_SMTP_TO)")
         try:
+            message = _message(email, s.sender)
+        except (ValueError, TypeError) as exc:  # e.g. a line break in an address
+            raise MailError(f"The email could not be written: {exc}") from None
+        try:
             with self._connect() as smtp:
                 self._secure_and_log_in(smtp)
-                smtp.send_message(_message(email, s.sender))
+                smtp.send_message(message)
         except smtplib.SMTPException as exc:
             raise MailError(f"The SMTP server {s.host}:{s.port} refused: {_said(exc)}") from None
         except (OSError, ssl.SSLError) as exc:

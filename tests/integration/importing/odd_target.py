@@ -4,7 +4,8 @@ The project's own provider is conformant: it cannot hold a user without a userNa
 accounts with one userName, and it pages correctly. Real applications do all of that, so
 this small Starlette app serves a fixed list of records with the paging quirks of real
 targets: pages capped below ``count``, ``count`` ignored (everything at once), no
-``totalResults``, ``startIndex`` ignored, failing pages (500) and slow pages.
+``totalResults``, ``startIndex`` ignored, failing pages (500), slow pages and lookups, and
+filters with one name only.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class Quirks:
     ignore_start: bool = False  #: always the first page
     fail_from: int | None = None  #: 500 for pages starting at or after this index
     delay: float = 0.0  #: seconds before answering a page
+    lookup_delay: float = 0.0  #: seconds before answering a userName lookup
+    no_or: bool = False  #: 400 for a filter joining names with "or" (one name at a time)
+    hold_from: int | None = None  #: pages starting here wait until this is cleared (30 s)
     pages: int = 0  #: pages served (listing requests)
 
 
@@ -49,6 +53,9 @@ class OddTarget:
             return _error(401, "Bad token")
         found = request.query_params.get("filter")
         if found:
+            time.sleep(self.quirks.lookup_delay)
+            if self.quirks.no_or and " or " in found:
+                return _error(400, "Only one userName per filter")
             names = {n.casefold() for n in _NAME.findall(found)}
             rows = [r for r in self.records if str(r.get("userName", "")).casefold() in names]
             return _list(rows, 1, len(rows))
@@ -60,6 +67,9 @@ class OddTarget:
         time.sleep(q.delay)
         start = max(1, int(request.query_params.get("startIndex", "1")))
         count = int(request.query_params.get("count", "100"))
+        deadline = time.monotonic() + 30  # a failed test never leaves a server thread stuck
+        while q.hold_from is not None and start >= q.hold_from and time.monotonic() < deadline:
+            time.sleep(0.02)
         if q.fail_from is not None and start >= q.fail_from:
             return _error(500, "Internal error while listing users")
         if q.ignore_start:

@@ -113,3 +113,28 @@ def test_a_selection_of_100_or_more_users_runs_as_a_job(odd: MakeOdd) -> None:
     assert [(i.username, i.reason) for i in failed] == [
         ("ghost@example.com", "No user with this userName in the application")
     ]
+
+
+def test_accounts_sharing_a_username_in_a_job_are_each_reported_once(odd: MakeOdd) -> None:
+    """Duplicates inside one page and across pages (pages of 50), and names equal only once
+    case-folded (Straße / STRASSE): the first account is created, each other one is
+    reported with its own item, and no item is overwritten."""
+    records = [record(n) for n in range(150)]
+    records[11] = record(11, userName="ODD0010@example.com")  # same page as 10
+    records[120] = record(120, userName="odd0030@EXAMPLE.com")  # a later page than 30
+    records[140] = record(140, userName="straße@example.com")
+    records[141] = record(141, userName="STRASSE@example.com")
+    s, _ = odd(records)
+    job = s.hub.imports.start(s.app, all_new=True).job
+    assert job is not None
+    done = s.hub.imports.run(job.id, "test")
+    assert done is not None and done.state == "completed", done
+    assert (done.created, done.failed) == (147, 3)
+    items = s.hub.imports.items(s.app, job.id, limit=1000)
+    assert len(items) == 150 and len({i.seq for i in items}) == 150
+    outcome = {i.remote_id: (i.outcome, i.reason or "") for i in items}
+    assert outcome["id-odd-10"][0] == outcome["id-odd-30"][0] == "created"
+    assert outcome["id-odd-140"][0] == "created"
+    for twin in ("id-odd-11", "id-odd-120", "id-odd-141"):
+        assert outcome[twin][0] == "failed" and "same userName" in outcome[twin][1], twin
+    assert directory_count(s) == 147

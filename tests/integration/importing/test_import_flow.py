@@ -110,7 +110,7 @@ def test_a_large_import_runs_as_a_job_and_emails_its_summary(
     assert started.job.state == "queued"
     s.start()  # the worker runs import jobs
     job = wait_until(lambda: _finished(s, started.job.id), timeout=60)
-    assert (job.state, job.created, job.skipped, job.failed) == ("completed", 210, 0, 0)
+    assert (job.state, job.created, job.skipped, job.failed) == ("completed", 210, ALREADY, 0)
     assert job.listed == SEEDED and job.total == SEEDED
     assert directory_count(s) == SEEDED
     wait_until(lambda: smtp.inbox.messages, timeout=10)
@@ -119,11 +119,12 @@ def test_a_large_import_runs_as_a_job_and_emails_its_summary(
     assert recipients == ["ada@example.com", "ops@example.com"]
     assert message["From"] == "scimhub@example.com"
     assert message["Subject"] == (
-        f"scimhub: import from {s.app} completed: 210 created, 0 skipped, 0 could not be imported"
+        f"scimhub: import from {s.app} completed: 210 created, 40 skipped, 0 could not be imported"
     )
     body = message.get_payload(decode=True).decode()
     assert "Created:          210" in body and "Requested by:     ada" in body
     assert "Users listed:     250" in body and "belong to no group" in body
+    assert "Skipped:          40 (already in the directory)" in body
     assert _finished(s, job.id).email_state == "sent"
 
 

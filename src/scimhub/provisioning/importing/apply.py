@@ -56,6 +56,7 @@ class Importer:
         self.changes = changes
         self._names: dict[str, str] = {}
         self._emails: dict[str, str] = {}
+        self.passed_over = 0  #: users ``only_new`` passed over (already in the directory)
 
     def apply(
         self, conn: Connection, remotes: Sequence[RemoteUser], *, only_new: bool = False
@@ -66,7 +67,9 @@ class Importer:
         writer falls back to one user at a time, each reported on its own."""
         candidates = classify(conn, self.app_id, remotes)
         if only_new:
-            candidates = [c for c in candidates if c.in_all_new]
+            kept = [c for c in candidates if c.in_all_new]
+            self.passed_over += len(candidates) - len(kept)
+            candidates = kept
         screened = [self._screen(c) for c in candidates]
         fresh = [
             (c, s) for c, s in zip(candidates, screened, strict=True) if isinstance(s, NewUser)

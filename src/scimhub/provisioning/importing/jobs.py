@@ -177,14 +177,18 @@ def checkpoint(
     owner: str,
     lease: float,
     results: Sequence[ItemResult] = (),
+    *,
+    passed_over: int = 0,
     **values: Any,
 ) -> None:
     """Record ``results`` and move the job on (counters added, ``values`` set) while still
     holding its lease; LeaseLost otherwise, JobCancelled once an admin cancelled the job
-    (either way the caller's transaction must roll back)."""
+    (either way the caller's transaction must roll back). ``passed_over`` users (already in
+    the directory, not New) count as skipped without an item each."""
     now = now_utc()
     counts = {k: sum(1 for r in results if r.outcome == k) for k in ("created", "skipped")}
     counts["failed"] = sum(1 for r in results if r.outcome == "failed")
+    counts["skipped"] += passed_over
     changed = conn.execute(
         update(jobs)
         .where(jobs.c.id == job_id, jobs.c.lease_owner == owner, jobs.c.state != CANCELLED)
@@ -202,22 +206,31 @@ def checkpoint(
 
 
 def _record(conn: Connection, job_id: str, results: Sequence[ItemResult]) -> None:
+    """A selected user's pending item gets its outcome; any other result a new item. A
+    result whose key is taken already (a second account with the same userName, in this
+    page or an earlier one) gets a key of its own: nothing recorded is ever overwritten."""
     if not results:
         return
-    keys = [r.key for r in results]
-    known = set(
-        conn.execute(select(items.c.key).where(items.c.job_id == job_id, items.c.key.in_(keys)))
-        .scalars()
-        .all()
-    )
-    start = _next_seq(conn, job_id)
-    fresh = [r for r in results if r.key not in known]
+    keys = list({r.key for r in results})
+    where = items.c.job_id == job_id, items.c.key.in_(keys)
+    outcomes = dict(conn.execute(select(items.c.key, items.c.outcome).where(*where)).all())
+    seq = _next_seq(conn, job_id)
+    fresh: list[dict[str, Any]] = []
+    settled: list[dict[str, Any]] = []
+    for r in results:
+        if outcomes.get(r.key) == PENDING:
+            settled.append({"b_key": r.key} | _outcome(r))
+            key = r.key
+        else:
+            key = r.key if r.key not in outcomes else f"#duplicate-{seq}-{r.remote_id or ''}"
+            fresh.append(_item(job_id, seq, r) | {"key": key[:1024]})
+            seq += 1
+        outcomes[key] = r.outcome
     if fresh:
-        conn.execute(insert(items), [_item(job_id, start + n, r) for n, r in enumerate(fresh)])
-    settled = [{"b_key": r.key} | _outcome(r) for r in results if r.key in known]
+        conn.execute(insert(items), fresh)
     if settled:
-        where = items.c.job_id == job_id, items.c.key == bindparam("b_key")
-        conn.execute(update(items).where(*where), settled)
+        match = items.c.job_id == job_id, items.c.key == bindparam("b_key")
+        conn.execute(update(items).where(*match), settled)
 
 
 def _next_seq(conn: Connection, job_id: str) -> int:
@@ -263,16 +276,18 @@ def set_email(conn: Connection, job_id: str, state: str, error: str | None) -> N
     )
 
 
-def cancel(conn: Connection, job: ImportJob, by: str) -> None:
+def cancel(conn: Connection, job: ImportJob, by: str) -> bool:
     """The job stops for good: a runner holding it stops at its next page and writes nothing
     more; what was imported before stays. Its end is emailed unless it already was (a
-    failed job)."""
+    failed job). False if the job is (by now) in ``job.state`` no more."""
     now = now_utc()
     values: dict[str, Any] = {"state": CANCELLED, "finished_at": now, "updated": now}
     values["error"] = f"Cancelled by {by or 'an admin'} at {now:%Y-%m-%d %H:%M:%S} UTC"[:1000]
     if job.state != FAILED_JOB:
         values |= {"email_state": PENDING, "email_error": None}
-    conn.execute(update(jobs).where(jobs.c.id == job.id).values(**values))
+    still = jobs.c.state == job.state  # a job that completed meanwhile stays completed
+    done = conn.execute(update(jobs).where(jobs.c.id == job.id, still).values(**values))
+    return done.rowcount == 1
 
 
 def requeue(conn: Connection, job_id: str) -> None:

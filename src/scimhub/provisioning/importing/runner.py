@@ -139,6 +139,11 @@ class JobRunner:
             return job
         except JobCancelled:  # the page in flight was rolled back
             return self._reload(job.id)
+        except LeaseLost:
+            raise
+        except Exception as exc:  # a defect or the database: stop visibly, resumable
+            log.exception("import job %s stopped by an unexpected error", job.id)
+            return self._end(job, owner, FAILED_JOB, _unexpected(exc))
         return self._end(job, owner, COMPLETED, None)
 
     def _start(self, job: ImportJob, owner: str) -> None:
@@ -166,20 +171,27 @@ class JobRunner:
             with write_tx(self.engine) as conn:
                 set_email(conn, job.id, "off", "No SMTP server or recipient is configured")
             return
-        with read_tx(self.engine) as conn:
-            label = conn.execute(
-                select(applications.c.label).where(applications.c.id == job.app_id)
-            ).scalar()
-            email = summary_email(conn, job, label or job.app_id, to)
         try:
+            with read_tx(self.engine) as conn:
+                label = conn.execute(
+                    select(applications.c.label).where(applications.c.id == job.app_id)
+                ).scalar()
+                email = summary_email(conn, job, label or job.app_id, to)
             self.mailer.send(email)
         except MailError as exc:
             log.warning("import job %s: summary email not sent: %s", job.id, exc)
-            with write_tx(self.engine) as conn:
-                set_email(conn, job.id, "failed", str(exc))
+            self._email_failed(job, str(exc))
+            return
+        except Exception as exc:  # never leave the email pending forever
+            log.exception("import job %s: summary email not sent", job.id)
+            self._email_failed(job, _unexpected(exc))
             return
         with write_tx(self.engine) as conn:
             set_email(conn, job.id, "sent", None)
+
+    def _email_failed(self, job: ImportJob, why: str) -> None:
+        with write_tx(self.engine) as conn:
+            set_email(conn, job.id, "failed", why)
 
 
 class _ShuttingDown(Exception):
@@ -201,10 +213,22 @@ class _Work:
         self.lease = runner.settings.lease_seconds
 
     def run(self, connector: Connector) -> None:
-        if self.job.kind == ALL_NEW:
-            self._walk(connector)
-        else:
-            self._selection(connector)
+        with _Heartbeat(self._still_ours, self.lease / 3):
+            if self.job.kind == ALL_NEW:
+                self._walk(connector)
+            else:
+                self._selection(connector)
+
+    def _still_ours(self) -> bool:
+        """Renew the lease (the heartbeat's beat); False once the job is not ours to run:
+        this run finds out itself at its next write."""
+        try:
+            self._renew()
+        except (LeaseLost, JobCancelled):
+            return False
+        except Exception:  # the database is away: try again at the next beat
+            log.warning("import job %s: lease not renewed", self.job.id, exc_info=True)
+        return True
 
     def _walk(self, connector: Connector) -> None:
         start: int | None = self.job.next_start
@@ -215,6 +239,7 @@ class _Work:
             remotes = [read_remote(r, self.target.mapping) for r in page.page.resources]
             following = page.next_start if page.next_start is not None else start
             with write_tx(self.runner.engine) as conn:
+                known = self.importer.passed_over
                 results = self.importer.apply(conn, remotes, only_new=True)
                 results += _unreadable(page)
                 checkpoint(
@@ -223,6 +248,7 @@ class _Work:
                     self.owner,
                     self.lease,
                     results,
+                    passed_over=self.importer.passed_over - known,
                     next_start=following,
                     listed=jobs.c.listed + len(page.page.resources) + page.unreadable,
                     total=page.page.total_results,
@@ -277,6 +303,30 @@ class _Work:
             self.progress(job)
 
 
+class _Heartbeat:
+    """Calls ``beat`` every ``every`` seconds on a thread of its own while the block runs
+    (until it returns False): a job's lease is renewed even while one slow request (a
+    lookup of 50 names one by one, each with its timeout) outlasts it."""
+
+    def __init__(self, beat: Callable[[], bool], every: float) -> None:
+        self.beat = beat
+        self.every = every
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="import-lease", daemon=True)
+
+    def __enter__(self) -> None:
+        self.thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            if not self.beat():
+                return
+
+
 def _unreadable(page: Page) -> list[ItemResult]:
     if not page.unreadable:
         return []
@@ -300,6 +350,11 @@ def _why_missing(name: str, found: Mapping[str, object]) -> str:
 
 
 _INACTIVE = "The IdM integration is not active; activate it and resume the job"
+
+
+def _unexpected(exc: Exception) -> str:
+    what = f"{type(exc).__name__}: {exc}"[:500]
+    return f"Unexpected error ({what}); see the server log, then resume the job"
 
 
 def _stopped(exc: RemoteFailure) -> str:

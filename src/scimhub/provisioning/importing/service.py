@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, select
 from scimhub.applications.apps import resolve
 from scimhub.applications.secrets import SecretBox
 from scimhub.directory.queries import chunks
+from scimhub.directory.validation import checked_email
 from scimhub.problems import Invalid, NotFound, Refused, Upstream
 from scimhub.storage.import_tables import import_items as items
 from scimhub.storage.import_tables import import_jobs as jobs
@@ -49,6 +50,10 @@ __all__ = ["IMMEDIATE_LIMIT", "CandidatePage", "ImportItem", "ImportStarted", "I
 IMMEDIATE_LIMIT = 100
 _MAX_SELECTION = 100_000
 _MAX_PAGES_PER_CALL = 20
+#: "All New" is decided at once over this many pages of 100 at most; beyond, it is a job
+#: (the request does not wait for a whole large application to be read).
+_FEW_NEW_PAGES = 5
+_MAX_RECIPIENTS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,7 @@ class Imports:
         """Import the users named (or every New one). Fewer than 100: now, with a result
         per user; else a job runs in the background and emails its summary."""
         names = [] if all_new else _selection(usernames)
+        notify = _recipients(notify)
         target = self._target(app_ref)
         warning = GROUP_WARNING.format(app=target.label)
         if all_new:
@@ -156,12 +162,14 @@ class Imports:
         return ImportStarted(None, job, warning)
 
     def _few_new(self, target: Target) -> list[RemoteUser] | None:
-        """Every New user when there are fewer than 100 (read-only), else None."""
+        """Every New user when there are fewer than 100 among the application's first
+        500 users (read-only); None (a job) when there are more, or more users to read."""
         new: list[RemoteUser] = []
         with self._connector(target) as connector, _upstream_errors():
-            for page in walk(connector, 1, IMMEDIATE_LIMIT):
+            for n, page in enumerate(walk(connector, 1, IMMEDIATE_LIMIT), 1):
                 new += [c.remote for c in self._classified(target, page) if c.in_all_new]
-                if len(new) >= IMMEDIATE_LIMIT:
+                more = page.next_start is not None
+                if len(new) >= IMMEDIATE_LIMIT or (more and n == _FEW_NEW_PAGES):
                     return None
         return new
 
@@ -238,9 +246,9 @@ class Imports:
         stay in the directory. A completed or cancelled job cannot be cancelled."""
         with write_tx(self.engine) as conn:
             job = _job(conn, resolve(conn, app_ref), job_id)
-            if job.state in (COMPLETED, CANCELLED):
-                raise Refused(f"The import job is already {job.state}")
-            cancel(conn, job, by)
+            if job.state in (COMPLETED, CANCELLED) or not cancel(conn, job, by):
+                now = load_job(conn, job_id)
+                raise Refused(f"The import job is already {now.state if now else job.state}")
             cancelled = load_job(conn, job_id)
         assert cancelled is not None
         return cancelled
@@ -288,6 +296,14 @@ def _selection(usernames: Sequence[str]) -> list[str]:
     if bad:
         raise Invalid("A selected userName is longer than 512 characters or holds controls")
     return names
+
+
+def _recipients(notify: Sequence[str]) -> list[str]:
+    """The summary's addresses, each a valid email address (no header injection)."""
+    wanted = [n for n in notify if n.strip()]
+    if len(wanted) > _MAX_RECIPIENTS:
+        raise Invalid(f"At most {_MAX_RECIPIENTS} addresses can be notified")
+    return [checked_email(n) for n in wanted]
 
 
 @contextmanager
