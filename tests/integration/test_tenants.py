@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from conftest import Tenant, make_tenant
 from scimhub.storage.tables import tokens
-from scimhub.storage.tenants import TenantStore
+from scimhub.storage.tenants import TenantError, TenantStore
 
 from .helpers import assert_scim_error
 
@@ -368,3 +368,17 @@ def test_profitco_path_keeps_tenants_apart(tenant, other, provider, b_resources)
     assert_scim_error(tenant.client.get(f"{provider.url}{PROFITCO_ROOT}/Users/{rid}"), 404)
     r = tenant.client.get(f"{provider.url}{PROFITCO_ROOT}/Users")
     assert r.json()["totalResults"] == 0
+
+
+def test_a_token_is_revoked_by_a_unique_prefix_and_an_ambiguous_one_is_refused(engine, tenant):
+    store = TenantStore(engine)
+    _, first = store.create_token(tenant.name, label="first")
+    _, second = store.create_token(tenant.name, label="second")
+    with pytest.raises(TenantError, match="matches several live tokens"):
+        store.revoke_token("scim_")
+    with pytest.raises(TenantError, match="matches no live token"):
+        store.revoke_token("scim_%")  # a LIKE wildcard is taken literally
+    assert store.revoke_token(first.prefix).id == first.id
+    with pytest.raises(TenantError, match="matches no live token"):
+        store.revoke_token(first.id)  # revoked already
+    assert store.get_token(second.id).revoked is None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .fastread import reader_for, stamp
@@ -127,15 +127,21 @@ class TenantStore:
 
     def revoke_token(self, prefix_or_id: str) -> TokenInfo:
         """Revoke the one live token whose id or prefix is ``prefix_or_id``."""
-        matches = [
-            t
-            for t in self.list_tokens()
-            if t.revoked is None and (t.id == prefix_or_id or t.prefix.startswith(prefix_or_id))
-        ]
+        wanted = or_(
+            tokens.c.id == prefix_or_id,
+            tokens.c.prefix.startswith(prefix_or_id, autoescape=True),
+        )
+        query = (
+            select(tokens, tenants.c.name)
+            .join(tenants, tenants.c.id == tokens.c.tenant_id)
+            .where(tokens.c.revoked.is_(None), wanted)
+            .limit(2)  # one is the answer; two say the prefix is ambiguous
+        )
+        with read_tx(self.engine) as conn:
+            matches = [_token_info(r) for r in conn.execute(query).all()]
         if len(matches) != 1:
-            raise TenantError(
-                f"'{prefix_or_id}' matches {len(matches)} live tokens; give a longer prefix or id"
-            )
+            how_many = "no live token" if not matches else "several live tokens"
+            raise TenantError(f"'{prefix_or_id}' matches {how_many}; give a longer prefix or id")
         with write_tx(self.engine) as conn:
             conn.execute(
                 update(tokens).where(tokens.c.id == matches[0].id).values(revoked=now_utc())
