@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
 
-from conftest import LiveServer
+from conftest import LiveServer, Tenant, make_tenant
 from integration.web.support import Admin, make_admin
 from scimhub.cli.server import compose_app
 from scimhub.config import Settings
@@ -24,6 +25,8 @@ from scimhub.hub import Hub, build_hub
 from scimhub.storage import migrate
 from scimhub.storage.db import make_engine
 
+#: Where Profit.co's SCIM API is under a base URL (the provider serves it there too).
+PROFITCO_PATH = "/app/rest/platform/auth/scim/v2"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -91,3 +94,11 @@ def page(browser: Browser, ui_server: LiveServer, console: list[str]) -> Iterato
     opened.on("pageerror", lambda e: console.append(str(e)))
     yield opened
     context.close()
+
+
+@pytest.fixture
+def target(engine: Engine, provider: LiveServer) -> Iterator[Tenant]:
+    """A Profit.co tenant of the real provider (the tests' own database and server)."""
+    tenant = make_tenant(engine, provider, "profitco")
+    yield tenant
+    tenant.client.close()

@@ -1,8 +1,8 @@
 """The whole mission in a real browser, against a real provider's Profit.co tenant: sign in,
 add the application, see why a wrong token fails, activate with the right one, bind a group
-and see its users appear in the provider, suspend one (active=false there), see the token
-refused while active, import users who exist only in the provider, see the delete refused
-while active, deactivate, and delete the application."""
+and see its users appear in the provider, suspend one on their page (active=false there),
+see the token refused while active, import users who exist only in the provider, see the
+delete refused while active, deactivate, and delete the application."""
 
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import Engine
 
-from conftest import LiveServer, Tenant, make_tenant
+from conftest import LiveServer, Tenant
 from integration.web.support import Admin
 from scimhub.applications.idm_rules import TOKEN_RULE
 from scimhub.hub import Hub
 
+from .conftest import PROFITCO_PATH
 from .flows import sign_in
 
-PROFITCO_PATH = "/app/rest/platform/auth/scim/v2"
 #: What the browser reports of the refusals this flow provokes (a 4xx answer, which htmx
 #: shows in the alert region) and of /favicon.ico, which the UI does not serve. Anything
 #: else (a CSP violation, a failing script) is an error of the page.
@@ -31,13 +30,6 @@ _EXPECTED = re.compile(
     r"Failed to load resource: the server responded with a status of 4\d\d"
     r"|Response Status Error Code 4\d\d from /ui/"
 )
-
-
-@pytest.fixture
-def target(engine: Engine, provider: LiveServer) -> Iterator[Tenant]:
-    tenant = make_tenant(engine, provider, "profitco")
-    yield tenant
-    tenant.client.close()
 
 
 @pytest.fixture
@@ -122,12 +114,21 @@ def test_profitco_is_added_activated_provisions_a_group_and_is_deleted(
         remote = _eventually(lambda u=username: _remote_user(target, u), f"{username} created")
         assert remote["active"] is True
 
-    # A suspension in the hub reaches the provider as active=false.
-    ui_hub.users.suspend(users[0])
+    # Suspend a user on their page; the provider shows active=false.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    page.get_by_label("Search").fill(users[0])
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("link", name=users[0]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(users[0])
+    page.get_by_role("button", name="Suspend").click()
+    expect(page.get_by_role("status")).to_have_text(f"User '{users[0]}' suspended.")
+    expect(page.get_by_role("button", name="Activate")).to_be_visible()
     _eventually(
         lambda: (_remote_user(target, users[0]) or {}).get("active") is False,
         f"{users[0]} deactivated",
     )
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="SSO Applications").click()
+    page.get_by_role("link", name=label).click()
     _tab(page, label, "Provisioning log").click()
     page.get_by_label("User", exact=True).fill(users[0])
     page.get_by_role("button", name="Filter").click()
