@@ -2,7 +2,11 @@
 Imported (with a New-only filter), a selection imported at once under 100 users, or as a
 background job whose progress the page follows (and whose summary is emailed).
 
-Everything is the import service's (``hub.imports``); this module only draws it.
+Everything is the import service's (``hub.imports``); this module only draws it. When the
+application cannot be listed (the integration inactive, the application failing), the tab
+still shows its recent jobs, with the reason in the alert region. A running job's page
+polls only its status element, so the focus stays on its actions; the poll that finds the
+job ended redraws the whole panel (actions, failures) and stops.
 """
 
 from __future__ import annotations
@@ -10,14 +14,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
-from scimhub.problems import Invalid
+from scimhub.problems import Invalid, Problem
 from scimhub.provisioning.importing import ImportJob
 
 from .app_panel import PanelTab, confirm_page, panel_values
 from .auth import HubDep, SessionDep
-from .render import is_htmx, render
+from .render import is_htmx, redirect, render
 
 __all__ = ["router"]
 
@@ -36,15 +40,24 @@ def import_tab(
 ) -> HTMLResponse:
     panel = panel_values(hub, app_id, "import")
     app = panel["app"]
-    page = hub.imports.candidates(app.id, start=start, count=PAGE, new_only=new_only)
     context = panel | {
-        "candidates": page.candidates,
         "statuses": _STATUS,
-        "next_start": page.next_start,
         "start": start,
-        "total": page.total,
         "new_only": new_only,
         "jobs": hub.imports.jobs(app.id, limit=5),
+    }
+    try:
+        page = hub.imports.candidates(app.id, start=start, count=PAGE, new_only=new_only)
+    except Problem as exc:
+        # Not listed (integration inactive, application failing): the jobs stay reachable
+        # (a stopped one needs Resume or Cancel), and the reason is the page's alert.
+        context |= {"listed": False, "error": exc.detail}
+        return render(request, "imports/tab.html", context, status=exc.status)
+    context |= {
+        "listed": True,
+        "candidates": page.candidates,
+        "next_start": page.next_start,
+        "total": page.total,
     }
     return render(request, "imports/tab.html", context)
 
@@ -58,7 +71,8 @@ def start_import(
     *,
     usernames: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
     all_new: Annotated[bool, Form()] = False,
-) -> HTMLResponse:
+) -> Response:
+    """A small import's results at once; a job: its page (a reload does not start another)."""
     panel = panel_values(hub, app_id, "import")
     app = panel["app"]
     if not usernames and not all_new:
@@ -77,35 +91,39 @@ def start_import(
         return render(
             request, "imports/results.html", context | {"results": results}, success=success
         )
-    context |= {"job": started.job, "progress": _progress(started.job)}
     success = "The import runs in the background; an email with the summary will follow"
-    return render(request, "imports/job.html", context, success=success)
+    return redirect(request, _job_path(app.id, started.job.id), success=success)
 
 
 @router.get("/applications/{app_id}/import/jobs/{job_id}")
 def job_page(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
-    """The job's page, or (for htmx polling) just its progress panel."""
+    """The job's page. For htmx polling: its status while it runs; once it has ended, its
+    whole panel (final state, actions, failures), which replaces the polled one."""
     panel = panel_values(hub, app_id, "import")
     job = hub.imports.job(panel["app"].id, job_id)
     context = panel | {"job": job, "progress": _progress(job)}
+    if is_htmx(request) and not job.finished:
+        return render(request, "imports/_status.html", context)
     failures = hub.imports.items(job.app_id, job.id, outcome="failed", limit=100)
-    template = "imports/_progress.html" if is_htmx(request) else "imports/job.html"
-    return render(request, template, context | {"failures": failures})
+    context |= {"failures": failures}
+    if is_htmx(request):
+        ended = {"HX-Retarget": "#job-progress", "HX-Reswap": "outerHTML"}
+        return render(request, "imports/_progress.html", context, headers=ended)
+    return render(request, "imports/job.html", context)
 
 
 @router.post("/applications/{app_id}/import/jobs/{job_id}/resume")
-def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
+def resume_job(request: Request, hub: HubDep, app_id: str, job_id: str) -> Response:
     panel = panel_values(hub, app_id, "import")
     job = hub.imports.resume(panel["app"].id, job_id)
-    context = panel | {"job": job, "progress": _progress(job)}
-    return render(request, "imports/job.html", context, success="The import job resumes")
+    return redirect(request, _job_path(job.app_id, job.id), success="The import job resumes")
 
 
 @router.get("/applications/{app_id}/import/jobs/{job_id}/cancel")
 def confirm_cancel(request: Request, hub: HubDep, app_id: str, job_id: str) -> HTMLResponse:
     panel = panel_values(hub, app_id, PanelTab.IMPORT)
     job = hub.imports.job(panel["app"].id, job_id)
-    path = f"/applications/{app_id}/import/jobs/{job.id}"
+    path = _job_path(job.app_id, job.id)
     return confirm_page(
         request,
         panel,
@@ -123,11 +141,14 @@ def confirm_cancel(request: Request, hub: HubDep, app_id: str, job_id: str) -> H
 @router.post("/applications/{app_id}/import/jobs/{job_id}/cancel")
 def cancel_job(
     request: Request, hub: HubDep, session: SessionDep, app_id: str, job_id: str
-) -> HTMLResponse:
+) -> Response:
     panel = panel_values(hub, app_id, PanelTab.IMPORT)
     job = hub.imports.cancel(panel["app"].id, job_id, by=f"web UI {session.username}")
-    context = panel | {"job": job, "progress": _progress(job)}
-    return render(request, "imports/job.html", context, success="The import job is cancelled")
+    return redirect(request, _job_path(job.app_id, job.id), success="The import job is cancelled")
+
+
+def _job_path(app_id: str, job_id: str) -> str:
+    return f"/applications/{app_id}/import/jobs/{job_id}"
 
 
 def _progress(job: ImportJob) -> dict[str, int | None]:
