@@ -45,9 +45,9 @@ ADMIN, PASSWORD = "admin", "screenshots-password-1"
 def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="scimhub-shots-"))
     os.environ["SCIMHUB_DATA_DIR"] = str(data)  # the provider's process reads it too
-    hub = open_hub(Settings())
     port, provider_port = _free_port(), _free_port()
     urls = DemoUrls(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{provider_port}", "demo")
+    hub = open_hub(Settings(provider_url=urls.provider))  # as `scimhub demo` sets it
     child = start_provider("127.0.0.1", provider_port)
     worker = hub.worker()
     try:
