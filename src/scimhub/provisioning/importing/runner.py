@@ -55,12 +55,13 @@ from .listing import Page, next_page
 from .records import read_remote
 from .summary import summary_email
 
-__all__ = ["ImportSettings", "JobRunner", "Progress", "unanswered"]
+__all__ = ["LOOKUP_CHUNK", "ImportSettings", "JobRunner", "Progress", "unanswered"]
 
 log = logging.getLogger("scimhub.import")
 T = TypeVar("T")
 Progress = Callable[[ImportJob], None]
-_CHUNK = 50
+#: userNames looked up per request (one ``or`` filter), in a job and in an immediate import.
+LOOKUP_CHUNK = 50
 _ATTEMPTS = 4
 
 
@@ -102,7 +103,7 @@ class JobRunner:
         if claimed is None:
             return None
         try:
-            self._run(claimed, owner, progress or (lambda _: None))
+            self._run(claimed, owner, progress)
         except LeaseLost:
             log.warning("import job %s was taken over by another runner", claimed)
         finally:
@@ -111,7 +112,7 @@ class JobRunner:
         with read_tx(self.engine) as conn:
             return load_job(conn, claimed)
 
-    def _run(self, job_id: str, owner: str, progress: Progress) -> None:
+    def _run(self, job_id: str, owner: str, progress: Progress | None) -> None:
         with read_tx(self.engine) as conn:
             job = load_job(conn, job_id)
             target = load_target(conn, job.app_id, self.box) if job else None
@@ -122,7 +123,7 @@ class JobRunner:
             self._email(job)
 
     def _work(
-        self, job: ImportJob, target: Target | None, owner: str, progress: Progress
+        self, job: ImportJob, target: Target | None, owner: str, progress: Progress | None
     ) -> ImportJob:
         if target is None:
             return self._end(job, owner, FAILED_JOB, _INACTIVE)
@@ -202,7 +203,12 @@ class _Work:
     """One run of one job."""
 
     def __init__(
-        self, runner: JobRunner, job: ImportJob, target: Target, owner: str, progress: Progress
+        self,
+        runner: JobRunner,
+        job: ImportJob,
+        target: Target,
+        owner: str,
+        progress: Progress | None,
     ) -> None:
         self.runner = runner
         self.job = job
@@ -271,7 +277,7 @@ class _Work:
             select(items.c.username)
             .where(items.c.job_id == self.job.id, items.c.outcome == "pending")
             .order_by(items.c.seq)
-            .limit(_CHUNK)
+            .limit(LOOKUP_CHUNK)
         )
         with read_tx(self.runner.engine) as conn:
             return list(conn.execute(query).scalars())
@@ -297,6 +303,9 @@ class _Work:
             checkpoint(conn, self.job.id, self.owner, self.lease)
 
     def _report(self) -> None:
+        """The job as it stands, to whoever follows it (a worker's run has nobody: no read)."""
+        if self.progress is None:
+            return
         with read_tx(self.runner.engine) as conn:
             job = load_job(conn, self.job.id)
         if job is not None:

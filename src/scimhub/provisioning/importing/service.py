@@ -41,7 +41,7 @@ from .jobs import (
 from .listing import Page, walk
 from .matching import NEW, Candidate, classify
 from .records import RemoteUser, read_remote
-from .runner import JobRunner, Progress, unanswered
+from .runner import LOOKUP_CHUNK, JobRunner, Progress, unanswered
 from .summary import GROUP_WARNING
 
 __all__ = ["IMMEDIATE_LIMIT", "CandidatePage", "ImportItem", "ImportStarted", "Imports"]
@@ -181,7 +181,7 @@ class Imports:
         importer = Importer(target.app_id, self.runner.changes)
         results: list[ItemResult] = []
         with self._connector(target) as connector:
-            for chunk in chunks(names, 50):
+            for chunk in chunks(names, LOOKUP_CHUNK):
                 try:
                     found = connector.find_by_usernames(chunk)
                 except RemoteFailure as exc:
