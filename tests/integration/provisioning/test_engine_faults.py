@@ -201,12 +201,18 @@ def test_a_create_that_failed_after_the_provider_acted_is_linked_not_repeated(
     assert len(posts) == 4, "a user the provider created is never posted again"
     hit = {posted_username(r) for r in posts if r.fault is not None}
     for user in users:
-        actions = [e.action for e in reversed(s.log(user=user.username))]
+        entries = list(reversed(s.log(user=user.username)))
+        actions = [e.action for e in entries]
         if user.username in hit:
             assert actions[:2] == ["lookup", "create"] and "link" in actions, actions
             assert link_of(s, user).remote_id == s.remote(user.username)["id"]  # type: ignore[index]
         else:
-            assert "link" not in actions
+            # Not faulted by the proxy; but on a loaded machine the provider may answer after
+            # the engine's 0.5 s timeout (it acted all the same): the engine saw the create
+            # fail, and that user is linked like a faulted one.
+            failed = any(e.action == "create" and e.status != "ok" for e in entries)
+            shown = [(e.action, e.status, e.message) for e in entries]
+            assert "link" not in actions or failed, shown
 
 
 def test_mixed_faults_before_and_after_the_provider_acted_create_nobody_twice(
